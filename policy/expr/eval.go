@@ -1,0 +1,129 @@
+package expr
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Env supplies the policy-only functions' data. Implementations must be
+// cheap: the MFA rule is evaluated on every write request.
+type Env interface {
+	Parameter(name string) (any, bool) // parameters('x')
+	Field(name string) (any, error)    // field('alias'); the caller resolves aliases
+	Current(name string) (any, error)  // current('x'); name "" for current()
+	RequestContext() any               // object with apiVersion, identity
+	Policy() any                       // {assignmentId, definitionId, setDefinitionId, definitionReferenceId}
+	ResourceGroup() any
+	Subscription() any
+	Now() time.Time // utcNow()
+}
+
+// EvalError is a run-time failure of an expression. Azure treats a failed
+// evaluation as an implicit deny, so callers must not turn it into a default
+// value. Func is the canonical name of the failing function ("" for a
+// property or index access); Msg is the whole message, worded like ARM's.
+type EvalError struct {
+	Func string
+	Msg  string
+}
+
+// Error returns the message.
+func (e *EvalError) Error() string { return e.Msg }
+
+// failf reports a function failure: "The template function 'x' failed: …".
+func failf(fn, format string, args ...any) error {
+	return &EvalError{Func: strings.ToLower(fn), Msg: fmt.Sprintf("The template function '%s' failed: %s", fn, fmt.Sprintf(format, args...))}
+}
+
+// typeErr reports an argument of the wrong type (argument numbers start at 1).
+func typeErr(fn string, arg int, v any, expected string) error {
+	return &EvalError{Func: strings.ToLower(fn), Msg: fmt.Sprintf("Unable to evaluate template language function '%s': the type of argument %d is '%s', expected '%s'", fn, arg, TypeName(v), expected)}
+}
+
+// Eval evaluates the expression against env.
+func (e *Expr) Eval(env Env) (any, error) {
+	return e.root.eval(env)
+}
+
+func (l *Literal) eval(Env) (any, error) { return l.Value, nil }
+
+func (c *Call) eval(env Env) (any, error) {
+	fn := c.fn
+	if fn.lazy != nil {
+		return fn.lazy(env, c.Args)
+	}
+	if fn.call == nil {
+		return nil, &EvalError{Func: c.Name, Msg: fmt.Sprintf("The template function '%s' is not valid in a policy rule and can be evaluated only by a template deployment", fn.display)}
+	}
+	if len(c.Args) == 0 {
+		return fn.call(env, nil)
+	}
+	args := make([]any, len(c.Args))
+	for i, a := range c.Args {
+		v, err := a.eval(env)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = v
+	}
+	return fn.call(env, args)
+}
+
+func (p *Property) eval(env Env) (any, error) {
+	t, err := p.Target.eval(env)
+	if err != nil {
+		return nil, err
+	}
+	if p.claim && t == nil {
+		return nil, nil
+	}
+	return member(t, p.Name, p.claim)
+}
+
+// member reads a property of an object value. A missing property is an
+// error, as in ARM, except for token claims (absentOK) which read as null.
+func member(t any, name string, absentOK bool) (any, error) {
+	obj, ok := t.(map[string]any)
+	if !ok {
+		return nil, &EvalError{Msg: fmt.Sprintf("The language expression property '%s' can't be evaluated, the value is of type '%s', expected 'Object'.", name, TypeName(t))}
+	}
+	if v, ok := Lookup(obj, name); ok {
+		return v, nil
+	}
+	if absentOK {
+		return nil, nil
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return nil, &EvalError{Msg: fmt.Sprintf("The language expression property '%s' doesn't exist, available properties are '%s'.", name, strings.Join(keys, ", "))}
+}
+
+func (x *Index) eval(env Env) (any, error) {
+	t, err := x.Target.eval(env)
+	if err != nil {
+		return nil, err
+	}
+	i, err := x.Index.eval(env)
+	if err != nil {
+		return nil, err
+	}
+	switch iv := i.(type) {
+	case string:
+		return member(t, iv, false)
+	case int64:
+		arr, ok := t.([]any)
+		if !ok {
+			return nil, &EvalError{Msg: fmt.Sprintf("The language expression property array index '%d' can't be evaluated, the value is of type '%s', expected 'Array'.", iv, TypeName(t))}
+		}
+		if iv < 0 || iv >= int64(len(arr)) {
+			return nil, &EvalError{Msg: fmt.Sprintf("The language expression property array index '%d' is out of bounds.", iv)}
+		}
+		return arr[iv], nil
+	}
+	return nil, &EvalError{Msg: fmt.Sprintf("The language expression property index is of type '%s', expected 'Integer' or 'String'.", TypeName(i))}
+}
