@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Limits Azure Policy enforces when a definition is created; exceeding one is
@@ -135,17 +137,28 @@ func (p *parser) describe() string {
 	if p.pos >= p.end {
 		return "end of expression"
 	}
-	return fmt.Sprintf("%q", p.src[p.pos])
+	r, _ := utf8.DecodeRuneInString(p.src[p.pos:p.end])
+	return fmt.Sprintf("%q", r)
 }
 
+// skipSpace skips white space as .NET's char.IsWhiteSpace defines it: the
+// built-in definitions contain U+202F (narrow no-break space) between
+// arguments, and Azure accepts them.
 func (p *parser) skipSpace() {
 	for p.pos < p.end {
-		switch p.src[p.pos] {
-		case ' ', '\t', '\n', '\r':
+		c := p.src[p.pos]
+		if c < utf8.RuneSelf {
+			if c != ' ' && (c < '\t' || c > '\r') {
+				return
+			}
 			p.pos++
-		default:
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(p.src[p.pos:p.end])
+		if !unicode.IsSpace(r) {
 			return
 		}
+		p.pos += n
 	}
 }
 
@@ -247,7 +260,7 @@ func (p *parser) parsePrimary(depth int) (Node, error) {
 	return nil, p.errorf("expected a function call or a literal, found %s", p.describe())
 }
 
-// stringLit reads a single-quoted string in which '' stands for one quote.
+// stringLit reads a single-quoted string in which ” stands for one quote.
 func (p *parser) stringLit() (string, error) {
 	start := p.pos
 	p.pos++

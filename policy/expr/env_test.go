@@ -1,0 +1,82 @@
+package expr
+
+import (
+	"fmt"
+	"time"
+)
+
+// testEnv is an Env backed by plain values.
+type testEnv struct {
+	params  map[string]any
+	fields  map[string]any
+	current map[string]any
+	request any
+	policy  any
+	rg      any
+	sub     any
+	now     time.Time
+}
+
+func (e *testEnv) Parameter(name string) (any, bool) {
+	v, ok := Lookup(e.params, name)
+	return v, ok
+}
+
+func (e *testEnv) Field(name string) (any, error) {
+	v, ok := Lookup(e.fields, name)
+	if !ok {
+		return nil, fmt.Errorf("unknown alias %q", name)
+	}
+	return v, nil
+}
+
+func (e *testEnv) Current(name string) (any, error) {
+	v, ok := Lookup(e.current, name)
+	if !ok {
+		return nil, fmt.Errorf("no count named %q is in scope", name)
+	}
+	return v, nil
+}
+
+func (e *testEnv) RequestContext() any { return e.request }
+func (e *testEnv) Policy() any         { return e.policy }
+func (e *testEnv) ResourceGroup() any  { return e.rg }
+func (e *testEnv) Subscription() any   { return e.sub }
+func (e *testEnv) Now() time.Time      { return e.now }
+
+// newTestEnv returns an environment with a user identity, parameters and
+// fields that the function tests refer to.
+func newTestEnv() *testEnv {
+	return &testEnv{
+		params: map[string]any{
+			"effect":    "Audit",
+			"locations": []any{"westeurope", "northeurope"},
+			"obj":       map[string]any{"a": int64(1), "b": map[string]any{"c": "deep"}},
+			"empty":     "",
+		},
+		fields: map[string]any{
+			"name":     "myStorageAccount",
+			"type":     "Microsoft.Storage/storageAccounts",
+			"location": "westeurope",
+			"tags":     map[string]any{"cost center": "42", "env": "prod"},
+		},
+		current: map[string]any{"": "item", "rule": map[string]any{"priority": int64(100)}},
+		request: map[string]any{
+			"apiVersion": "2023-01-01",
+			"identity": map[string]any{
+				"idtyp": "user",
+				"appid": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+				"http://schemas.microsoft.com/claims/authnmethodsreferences": "pwd,rsa",
+			},
+		},
+		policy: map[string]any{
+			"assignmentId":          "/subscriptions/s1/providers/Microsoft.Authorization/policyAssignments/a1",
+			"definitionId":          "/providers/Microsoft.Authorization/policyDefinitions/d1",
+			"setDefinitionId":       "",
+			"definitionReferenceId": "",
+		},
+		rg:  map[string]any{"name": "rg1", "location": "westeurope", "tags": map[string]any{}},
+		sub: map[string]any{"subscriptionId": "00000000-0000-0000-0000-000000000001", "displayName": "Dev"},
+		now: time.Date(2026, 3, 4, 5, 6, 7, 123456700, time.UTC),
+	}
+}
