@@ -21,7 +21,7 @@ func TestStringFunctions(t *testing.T) {
 		{expr: "[concat('x', createArray(1))]", wantErr: "expected 'String'"},
 		{expr: "[contains('OneTwoThree', 'e')]", want: true},
 		{expr: "[contains('OneTwoThree', 'z')]", want: false},
-		{expr: "[contains('OneTwoThree', 'one')]", want: false}, // substring match is case-sensitive
+		{expr: "[contains('OneTwoThree', 'one')]", want: false},  // substring match is case-sensitive
 		{expr: "[contains(parameters('obj'), 'A')]", want: true}, // object keys are case-insensitive
 		{expr: "[contains(parameters('locations'), 'westeurope')]", want: true},
 		{expr: "[contains(parameters('locations'), 'WestEurope')]", want: false},

@@ -1,0 +1,77 @@
+package expr
+
+import "testing"
+
+// Policy-only functions, from
+// https://learn.microsoft.com/azure/governance/policy/concepts/definition-structure-policy-rule#policy-functions
+func TestPolicyFunctions(t *testing.T) {
+	runCases(t, []evalCase{
+		{expr: "[parameters('effect')]", want: "Audit"},
+		{expr: "[parameters('EFFECT')]", want: "Audit"},
+		{expr: "[parameters('nope')]", wantErr: "The policy parameter 'nope' is not defined"},
+		{expr: "[parameters(1)]", wantErr: "argument 1 is 'Integer'"},
+		{expr: "[field('location')]", want: "westeurope"},
+		{expr: "[field('tags').env]", want: "prod"},
+		{expr: "[field('nope')]", wantErr: "field('nope'): unknown alias"},
+		{expr: "[current()]", want: "item"},
+		{expr: "[current('rule')]", want: obj("priority", int64(100))},
+		{expr: "[current('other')]", wantErr: "no count named"},
+		{expr: "[policy().assignmentId]", want: "/subscriptions/s1/providers/Microsoft.Authorization/policyAssignments/a1"},
+		{expr: "[resourceGroup().name]", want: "rg1"},
+		{expr: "[subscription().subscriptionId]", want: "00000000-0000-0000-0000-000000000001"},
+		{expr: "[requestContext().identity.appid]", want: "04b07795-8ddb-461a-bbee-02f9e1bf7b46"},
+	})
+}
+
+// utcNow returns yyyy-MM-ddTHH:mm:ss.fffffffZ in Azure Policy; a .NET
+// format string may be given. addDays adds days to an ISO 8601 date-time.
+// https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-date
+func TestDateFunctions(t *testing.T) {
+	runCases(t, []evalCase{
+		{expr: "[utcNow()]", want: "2026-03-04T05:06:07.1234567Z"},
+		{expr: "[utcNow('u')]", want: "2026-03-04 05:06:07Z"},
+		{expr: "[utcNow('d')]", want: "03/04/2026"},
+		{expr: "[utcNow('yyyyMMddTHHmmssZ')]", want: "20260304T050607Z"},
+		{expr: "[utcNow('yyyy-MM-dd hh:mm tt ''at'' ddd MMM')]", want: "2026-03-04 05:06 AM at Wed Mar"},
+		{expr: "[utcNow('fff')]", want: "123"},
+		{expr: "[utcNow('q')]", wantErr: "not supported"},
+		{expr: "[addDays('2026-01-30T10:00:00Z', 3)]", want: "2026-02-02T10:00:00.0000000Z"},
+		{expr: "[addDays('2026-01-30', -30)]", want: "2025-12-31T00:00:00.0000000Z"},
+		{expr: "[addDays(utcNow(), 1)]", want: "2026-03-05T05:06:07.1234567Z"},
+		{expr: "[addDays('yesterday', 1)]", wantErr: "not a valid ISO 8601 date-time"},
+		{expr: "[less(addDays(utcNow(), -1), utcNow())]", want: true},
+	})
+}
+
+// ipRangeContains accepts single addresses, CIDR blocks and first-last
+// ranges of either family; empty input or mixed families fail.
+func TestIPRangeContains(t *testing.T) {
+	runCases(t, []evalCase{
+		{expr: "[ipRangeContains('10.0.0.0/24', '10.0.0.0-10.0.0.255')]", want: true},
+		{expr: "[ipRangeContains('10.0.0.0/24', '10.0.0.0-10.0.1.0')]", want: false},
+		{expr: "[ipRangeContains('10.0.0.0/24', '10.0.0.5')]", want: true},
+		{expr: "[ipRangeContains('10.0.0.0/24', '10.0.0.0/25')]", want: true},
+		{expr: "[ipRangeContains('10.0.0.0/24', '10.0.0.0/23')]", want: false},
+		{expr: "[ipRangeContains('10.0.0.1', '10.0.0.1')]", want: true},
+		{expr: "[ipRangeContains('10.0.0.5/24', '10.0.0.200')]", want: true},
+		{expr: "[ipRangeContains('fd00::/8', 'fd00::1')]", want: true},
+		{expr: "[ipRangeContains('fd00::/8', 'fe00::1')]", want: false},
+		{expr: "[ipRangeContains('::1-::ff', '::10/124')]", want: true},
+		{expr: "[ipRangeContains('', '10.0.0.1')]", wantErr: "is not a valid IP address"},
+		{expr: "[ipRangeContains('10.0.0.0/24', '')]", wantErr: "target range '' is not a valid"},
+		{expr: "[ipRangeContains('10.0.0.0/24', 'fd00::1')]", wantErr: "different address families"},
+		{expr: "[ipRangeContains('10.0.0.9-10.0.0.1', '10.0.0.5')]", wantErr: "not a valid"},
+		{expr: "[ipRangeContains(1, '10.0.0.1')]", wantErr: "argument 1 is 'Integer'"},
+	})
+}
+
+// Template-only functions parse with Template but cannot be evaluated by
+// the policy engine.
+func TestTemplateOnlyFunctionsFailAtEval(t *testing.T) {
+	runCases(t, []evalCase{
+		{expr: "[reference('x')]", wantErr: "The template function 'reference' is not valid in a policy rule"},
+		{expr: "[listKeys('id', '2020-01-01')]", wantErr: "'listkeys' is not valid in a policy rule"},
+		{expr: "[my.fn(1)]", wantErr: "'my.fn' is not valid in a policy rule"},
+		{expr: "[concat('a', variables('v'))]", wantErr: "'variables' is not valid"},
+	}, Template)
+}
