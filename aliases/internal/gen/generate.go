@@ -225,6 +225,12 @@ func mergeExtra(out *aliases.File, path string, dumped map[string]*merged) (int,
 		if old, ok := dumped[strings.ToLower(name)]; ok {
 			return 0, fmt.Errorf("%s: alias %q is already in the dumps as %q; remove it from the extra file", path, name, old.name)
 		}
+		if e.Path != "" && len(e.Paths) == 0 && len(e.Types) == 0 && !e.Modifiable {
+			rule, err := aliases.DefaultPath(name)
+			if p, perr := aliases.ParsePath(e.Path); err == nil && perr == nil && rule.Equal(p) {
+				return 0, fmt.Errorf("%s: alias %q follows the default rule; it needs no entry", path, name)
+			}
+		}
 		e.Source = ""
 		out.Aliases[name] = e
 	}
