@@ -1,3 +1,12 @@
+// Command palisade is Palisade's server and command line client.
 package main
 
-func main() {}
+import (
+	"os"
+
+	"github.com/palisade/palisade/cli"
+)
+
+func main() {
+	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
+}
