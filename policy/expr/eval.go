@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -60,15 +61,54 @@ func (c *Call) eval(env Env) (any, error) {
 	if len(c.Args) == 0 {
 		return fn.call(env, nil)
 	}
-	args := make([]any, len(c.Args))
-	for i, a := range c.Args {
-		v, err := a.eval(env)
+	if fn.call2 != nil {
+		x, err := c.Args[0].eval(env)
 		if err != nil {
 			return nil, err
 		}
-		args[i] = v
+		y, err := c.Args[1].eval(env)
+		if err != nil {
+			return nil, err
+		}
+		return fn.call2(x, y)
 	}
-	return fn.call(env, args)
+	if len(c.Args) > pooledArgs {
+		args := make([]any, len(c.Args))
+		if err := evalArgs(env, c.Args, args); err != nil {
+			return nil, err
+		}
+		return fn.call(env, args)
+	}
+	// Short argument lists reuse pooled buffers: evaluating a rule then
+	// allocates only for the values functions create. Implementations must
+	// not keep the args slice (see funcDef.call).
+	buf := argPool.Get().(*[pooledArgs]any)
+	args := buf[:len(c.Args)]
+	var res any
+	err := evalArgs(env, c.Args, args)
+	if err == nil {
+		res, err = fn.call(env, args)
+	}
+	clear(args)
+	argPool.Put(buf)
+	return res, err
+}
+
+// pooledArgs is the longest argument list served from argPool.
+const pooledArgs = 4
+
+var argPool = sync.Pool{New: func() any { return new([pooledArgs]any) }}
+
+// evalArgs evaluates argument nodes into dst.
+func evalArgs(env Env, nodes []Node, dst []any) error {
+	for i, a := range nodes {
+		v, err := a.eval(env)
+		if err != nil {
+			return err
+		}
+		dst[i] = v
+	}
+	return nil
 }
 
 func (p *Property) eval(env Env) (any, error) {

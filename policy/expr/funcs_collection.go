@@ -18,7 +18,7 @@ func init() {
 		ranged("min", 1, -1, pure(fnMin)),
 		fixed("range", 2, pure(fnRange)),
 		fixed("shallowMerge", 1, pure(fnShallowMerge)),
-		fixed("tryGet", 2, pure(fnTryGet)),
+		withFast2(fixed("tryGet", 2, pure(fnTryGet)), func(x, y any) (any, error) { return fnTryGet([]any{x, y}) }),
 		fixed("null", 0, pure(func([]any) (any, error) { return nil, nil })),
 	)
 }

@@ -19,7 +19,7 @@ func init() {
 		fixed("base64ToJson", 1, pure(fnBase64ToJSON)),
 		fixed("base64ToString", 1, pure(fnBase64ToString)),
 		ranged("concat", 1, -1, pure(fnConcat)),
-		fixed("contains", 2, pure(fnContains)),
+		withFast2(fixed("contains", 2, pure(fnContains)), func(x, y any) (any, error) { return fnContains([]any{x, y}) }),
 		fixed("dataUri", 1, pure(fnDataURI)),
 		fixed("dataUriToString", 1, pure(fnDataURIToString)),
 		fixed("empty", 1, pure(fnEmpty)),
@@ -36,7 +36,7 @@ func init() {
 		ranged("padLeft", 2, 3, pure(fnPadLeft)),
 		fixed("replace", 3, pure(fnReplace)),
 		fixed("skip", 2, pure(fnSkip)),
-		fixed("split", 2, pure(fnSplit)),
+		withFast2(fixed("split", 2, pure(fnSplit)), func(x, y any) (any, error) { return fnSplit([]any{x, y}) }),
 		fixed("startsWith", 2, pure(fnStartsWith)),
 		fixed("string", 1, pure(fnString)),
 		ranged("substring", 2, 3, pure(fnSubstring)),
@@ -510,7 +510,7 @@ func fnSplit(a []any) (any, error) {
 	var parts []string
 	switch d := a[1].(type) {
 	case string:
-		parts = strings.Split(s, d)
+		return splitOne(s, d), nil
 	case []any:
 		seps := make([]string, len(d))
 		for i, e := range d {
@@ -529,6 +529,24 @@ func fnSplit(a []any) (any, error) {
 		out[i] = p
 	}
 	return out, nil
+}
+
+// splitOne splits s at every occurrence of sep straight into the value
+// model (one slice, no intermediate []string). An empty separator yields
+// the whole string, as .NET's String.Split does.
+func splitOne(s, sep string) []any {
+	if sep == "" {
+		return []any{s}
+	}
+	out := make([]any, 0, strings.Count(s, sep)+1)
+	for {
+		i := strings.Index(s, sep)
+		if i < 0 {
+			return append(out, s)
+		}
+		out = append(out, s[:i])
+		s = s[i+len(sep):]
+	}
 }
 
 // splitAny splits s at every occurrence of any separator, trying them in

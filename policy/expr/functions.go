@@ -10,8 +10,12 @@ type funcDef struct {
 	display string // ARM spelling, used in messages and canonical text
 	min     int    // fewest arguments
 	max     int    // most arguments; -1 for any number
-	// call receives the evaluated arguments.
+	// call receives the evaluated arguments. The slice is reused after the
+	// call returns: an implementation must copy it, never keep or return it.
 	call func(env Env, args []any) (any, error)
+	// call2, when set, is a two-argument form of call for functions on the
+	// hot path of common rules; it avoids building an argument slice.
+	call2 func(x, y any) (any, error)
 	// lazy receives the unevaluated arguments (if).
 	lazy func(env Env, args []Node) (any, error)
 	// templateOnly functions exist in ARM deployment templates but Azure
@@ -36,6 +40,12 @@ func fixed(display string, n int, call func(Env, []any) (any, error)) *funcDef {
 
 func ranged(display string, lo, hi int, call func(Env, []any) (any, error)) *funcDef {
 	return &funcDef{display: display, min: lo, max: hi, call: call}
+}
+
+// withFast2 attaches a two-argument fast path to a fixed-arity function.
+func withFast2(d *funcDef, f func(x, y any) (any, error)) *funcDef {
+	d.call2 = f
+	return d
 }
 
 // pure adapts a function that does not need the environment.

@@ -138,7 +138,10 @@ func (p *parser) describe() string {
 		return "end of expression"
 	}
 	r, _ := utf8.DecodeRuneInString(p.src[p.pos:p.end])
-	return fmt.Sprintf("%q", r)
+	if r == '\'' {
+		return "a string literal"
+	}
+	return fmt.Sprintf("'%c'", r)
 }
 
 // skipSpace skips white space as .NET's char.IsWhiteSpace defines it: the
