@@ -204,7 +204,7 @@ func checkLength(p object, base, name string, max int, errs *errorList) {
 		return
 	}
 	if n := len([]rune(s)); n > max {
-		errs.add(childPath(base, p.key(name)), "%s is %d characters long; the limit is %d", name, n, max)
+		errs.add(childPath(base, p.key(name)), "%s is %d characters long (the limit is %d)", name, n, max)
 	}
 }
 

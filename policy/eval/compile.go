@@ -84,14 +84,14 @@ func Compile(cond any, path string, opts Options) (*Condition, error) {
 		limit = MaxIfConditions
 	}
 	if c.conditions > limit {
-		c.errorf(path, "the condition has %d condition expressions; the limit is %d", c.conditions, limit)
+		c.errorf(path, "the condition has %d condition expressions (the limit is %d)", c.conditions, limit)
 	}
 	if c.valueCount > MaxValueCounts {
-		c.errorf(path, "the rule has %d value count expressions; the limit is %d", c.valueCount, MaxValueCounts)
+		c.errorf(path, "the rule has %d value count expressions (the limit is %d)", c.valueCount, MaxValueCounts)
 	}
 	for alias, n := range c.fieldCount {
 		if n > MaxFieldCountsPerArray {
-			c.errorf(path, "the array '%s' is counted by %d field count expressions; the limit is %d", alias, n, MaxFieldCountsPerArray)
+			c.errorf(path, "the array '%s' is counted by %d field count expressions (the limit is %d)", alias, n, MaxFieldCountsPerArray)
 		}
 	}
 	if err := c.errs.Err(); err != nil {
@@ -210,7 +210,7 @@ func (c *compiler) leaf(obj map[string]any, keys []string, path string, countDep
 		bad = true
 	case 1:
 	default:
-		c.errorf(path, "the condition has %s; it needs exactly one of field, value or count", quoteList(left))
+		c.errorf(path, "the condition has %s, but it needs exactly one of field, value or count", quoteList(left))
 		bad = true
 	}
 	switch len(opKeys) {
@@ -221,7 +221,7 @@ func (c *compiler) leaf(obj map[string]any, keys []string, path string, countDep
 		bad = true
 	case 1:
 	default:
-		c.errorf(path, "the condition has two or more operators (%s); it needs exactly one", quoteList(opKeys))
+		c.errorf(path, "the condition has two or more operators (%s) but needs exactly one", quoteList(opKeys))
 		bad = true
 	}
 	if bad {
@@ -315,7 +315,7 @@ func (c *compiler) checkExpression(e *expr.Expr, path string) {
 		return true
 	})
 	if calls > expressionFunctionsLimit {
-		c.errorf(path, "the expression calls %d functions; the limit is %d", calls, expressionFunctionsLimit)
+		c.errorf(path, "the expression calls %d functions (the limit is %d)", calls, expressionFunctionsLimit)
 	}
 }
 

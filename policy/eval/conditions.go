@@ -170,7 +170,7 @@ func (c *compiler) countCondition(v any, path string, op *operator, target *oper
 		return never
 	}
 	if depth >= maxCountNesting {
-		c.errorf(path, "count expressions are nested %d deep; at most %d levels are allowed", depth+1, maxCountNesting)
+		c.errorf(path, "count expressions are nested %d deep, more than the %d levels allowed", depth+1, maxCountNesting)
 		return never
 	}
 	var fieldV, valueV, whereV, nameV any
@@ -269,7 +269,7 @@ func (c *compiler) valueCountNode(v any, path, name string, where node, op *oper
 			return never
 		}
 		if len(arr) > MaxValueCountIterations {
-			c.errorf(path, "count 'value' has %d members; the limit is %d iterations", len(arr), MaxValueCountIterations)
+			c.errorf(path, "count 'value' has %d members (the limit is %d) iterations", len(arr), MaxValueCountIterations)
 		}
 	}
 	return func(s *state) (bool, error) {

@@ -54,7 +54,7 @@ func (s *state) resumeTrace()        { s.paused-- }
 func (s *state) addIterations(n int) error {
 	s.iterations += n
 	if s.iterations > MaxValueCountIterations*MaxValueCountIterations {
-		return fmt.Errorf("value count expressions iterated %d times; the limit is exceeded", s.iterations)
+		return fmt.Errorf("value count expressions iterated %d times, more than the limit allows", s.iterations)
 	}
 	return nil
 }
