@@ -227,23 +227,38 @@ func (c *Catalog) Resolve(alias, apiVersion string) (Path, error) {
 // namespace-wide aliases (Microsoft.Compute/imagePublisher) whose path differs
 // between virtual machines and scale sets.
 func (c *Catalog) ResolveForType(alias, resourceType, apiVersion string) (Path, error) {
-	if a, ok := lookupFold(c.snap.Load().aliases, alias); ok {
+	var buf [256]byte
+	if len(alias) > len(buf) {
+		return c.resolveKey(asciiLower(alias), alias, resourceType, apiVersion)
+	}
+	b := buf[:len(alias)]
+	for i := 0; i < len(alias); i++ {
+		ch := alias[i]
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		b[i] = ch
+	}
+	// Both map lookups below convert b in place, without allocating.
+	if a, ok := c.snap.Load().aliases[string(b)]; ok {
 		return a.PathFor(resourceType, apiVersion), nil
 	}
-	return c.resolveDefault(alias)
-}
-
-// FromCatalog reports whether Resolve would answer from a catalogue entry
-// rather than from the default rule.
-func (c *Catalog) FromCatalog(alias string) bool {
-	_, ok := c.Lookup(alias)
-	return ok
-}
-
-// resolveDefault applies the default rule through the cache.
-func (c *Catalog) resolveDefault(alias string) (Path, error) {
 	c.cacheMu.RLock()
-	r, ok := lookupFold(c.cache, alias)
+	r, ok := c.cache[string(b)]
+	c.cacheMu.RUnlock()
+	if ok {
+		return r.path, r.err
+	}
+	return c.resolveKey(string(b), alias, resourceType, apiVersion)
+}
+
+// resolveKey is the slow path of ResolveForType, given the lower-cased name.
+func (c *Catalog) resolveKey(key, alias, resourceType, apiVersion string) (Path, error) {
+	if a, ok := c.snap.Load().aliases[key]; ok {
+		return a.PathFor(resourceType, apiVersion), nil
+	}
+	c.cacheMu.RLock()
+	r, ok := c.cache[key]
 	c.cacheMu.RUnlock()
 	if ok {
 		return r.path, r.err
@@ -251,10 +266,17 @@ func (c *Catalog) resolveDefault(alias string) (Path, error) {
 	p, err := DefaultPath(alias)
 	c.cacheMu.Lock()
 	if len(c.cache) < maxCached {
-		c.cache[asciiLower(alias)] = ruleResult{path: p, err: err}
+		c.cache[key] = ruleResult{path: p, err: err}
 	}
 	c.cacheMu.Unlock()
 	return p, err
+}
+
+// FromCatalog reports whether Resolve would answer from a catalogue entry
+// rather than from the default rule.
+func (c *Catalog) FromCatalog(alias string) bool {
+	_, ok := c.Lookup(alias)
+	return ok
 }
 
 // Capabilities returns what a full resource type (Microsoft.Compute/virtualMachines)
