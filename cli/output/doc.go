@@ -1,0 +1,18 @@
+// Package output renders command results the way the Azure CLI (az, built on
+// knack) does, so that scripts written for az work unchanged against Palisade.
+//
+// It covers the global --output formats (json, jsonc, yaml, yamlc, table, tsv,
+// none), the global --query option (JMESPath, applied before formatting, with
+// the key order of a multiselect hash kept for table and tsv output), the
+// per-command table transformers az uses for the commands Palisade has, and
+// the way az prints an ARM error on stderr.
+//
+// Values are plain Go JSON values: map[string]any, []any, string, float64,
+// int64 (or any Go integer), bool and nil. Other values (structs, typed
+// slices) are converted through encoding/json first. Results of --query may
+// also hold *OrderedMap, whose key order matters to table and tsv output.
+//
+// The reference for every byte printed here is knack's knack/output.py and
+// knack/query.py (microsoft/knack), Python's json.dumps, PyYAML's safe_dump,
+// tabulate's "simple" format and azure-core's ARM error formatting.
+package output

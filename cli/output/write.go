@@ -1,0 +1,102 @@
+package output
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Formats lists the values az accepts for --output, in az's order.
+var Formats = []string{"json", "jsonc", "yaml", "yamlc", "table", "tsv", "none"}
+
+// TableTransformer reshapes a command's result into the rows az shows for
+// --output table when no --query is given (az's table_transformer). It
+// should return *OrderedMap rows so the columns keep their order.
+type TableTransformer func(result any) any
+
+// Options are the global output arguments of a command.
+type Options struct {
+	// Format is one of Formats; "" means json, az's default. Case is ignored.
+	Format string
+	// Query is the --query JMESPath expression, "" for none.
+	Query string
+	// Color enables jsonc/yamlc colours; az turns them off (falling back to
+	// json/yaml) when stdout is not a terminal, and so should the caller.
+	Color bool
+	// Transformer is the command's table transformer, nil if it has none.
+	Transformer TableTransformer
+}
+
+// Write applies opt.Query to result and prints it in opt.Format, exactly as
+// az would print the same value. A nil result (or a query that yields null)
+// prints nothing at all, as in az. Errors are *QueryError for a bad query,
+// ErrTableUnavailable (wrapped) when table output fails, or an error naming
+// an unknown format or an unsupported value.
+func Write(w io.Writer, result any, opt Options) error {
+	format := strings.ToLower(opt.Format)
+	if format == "" {
+		format = "json"
+	}
+	if !validFormat(format) {
+		return fmt.Errorf("argument --output/-o: invalid choice: %s (choose from %s)",
+			pyQuote(format), quotedList(Formats))
+	}
+	v, err := normalize(result)
+	if err != nil {
+		return fmt.Errorf("output: %w", err)
+	}
+	queryActive := opt.Query != ""
+	if queryActive {
+		if v, err = Query(v, opt.Query); err != nil {
+			return err
+		}
+	}
+	if v == nil {
+		return nil
+	}
+	var out []byte
+	switch format {
+	case "json":
+		out, err = formatJSON(v, false)
+	case "jsonc":
+		out, err = formatJSON(v, opt.Color)
+	case "yaml":
+		out, err = formatYAML(v, false)
+	case "yamlc":
+		out, err = formatYAML(v, opt.Color)
+	case "table":
+		out, err = formatTable(v, opt.Transformer, queryActive)
+	case "tsv":
+		out = formatTSV(v)
+	case "none":
+		return nil
+	}
+	if err != nil {
+		if _, ok := err.(*TableError); ok {
+			return err
+		}
+		return fmt.Errorf("output %s: %w", format, err)
+	}
+	if _, err := w.Write(out); err != nil {
+		return fmt.Errorf("write %s output: %w", format, err)
+	}
+	return nil
+}
+
+func validFormat(f string) bool {
+	for _, x := range Formats {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+// quotedList is Python's ", ".join(repr(x) for x in xs), as argparse prints choices.
+func quotedList(xs []string) string {
+	q := make([]string, len(xs))
+	for i, x := range xs {
+		q[i] = pyQuote(x)
+	}
+	return strings.Join(q, ", ")
+}
