@@ -229,7 +229,9 @@ type yamlAnalysis struct {
 
 func isYAMLBreak(r rune) bool { return r == '\n' || r == '\u0085' || r == '\u2028' || r == '\u2029' }
 
-func isYAMLSpaceOrEnd(r rune) bool { return r == 0 || r == ' ' || r == '\t' || r == '\r' || isYAMLBreak(r) }
+func isYAMLSpaceOrEnd(r rune) bool {
+	return r == 0 || r == ' ' || r == '\t' || r == '\r' || isYAMLBreak(r)
+}
 
 // analyzeYAMLScalar applies PyYAML's analyze_scalar rules: indicators,
 // leading/trailing spaces and breaks, special characters (with
