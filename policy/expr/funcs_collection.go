@@ -4,7 +4,11 @@ package expr
 // https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-array
 // and https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-object
 
-import "math"
+import (
+	"math"
+	"slices"
+	"strings"
+)
 
 func init() {
 	register(
@@ -13,7 +17,10 @@ func init() {
 		ranged("createObject", 0, -1, pure(fnCreateObject)),
 		fixed("flatten", 1, pure(fnFlatten)),
 		ranged("intersection", 2, -1, pure(fnIntersection)),
-		ranged("union", 1, -1, pure(fnUnion)),
+		ranged("union", 2, -1, pure(fnUnion)),
+		fixed("items", 1, pure(fnItems)),
+		fixed("indexFromEnd", 2, pure(fnIndexFromEnd)),
+		fixed("tryIndexFromEnd", 2, pure(fnTryIndexFromEnd)),
 		ranged("max", 1, -1, pure(fnMax)),
 		ranged("min", 1, -1, pure(fnMin)),
 		fixed("range", 2, pure(fnRange)),
@@ -314,4 +321,63 @@ func fnTryGet(a []any) (any, error) {
 		return c[i], nil
 	}
 	return nil, typeErr("tryGet", 1, a[0], "Object or Array")
+}
+
+// fnItems converts an object to an array of {key, value} objects ordered by
+// key. Azure Policy's list of unsupported functions does not name items, so
+// it is available in policy rules.
+func fnItems(a []any) (any, error) {
+	o, err := argObject("items", a, 0)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(o))
+	for k := range o {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(x, y string) int {
+		if c := strings.Compare(strings.ToLower(x), strings.ToLower(y)); c != 0 {
+			return c
+		}
+		return strings.Compare(x, y)
+	})
+	out := make([]any, len(keys))
+	for i, k := range keys {
+		out[i] = map[string]any{"key": k, "value": o[k]}
+	}
+	return out, nil
+}
+
+// fnIndexFromEnd returns the element at a one-based position counted from
+// the end of an array; out of range is an error.
+func fnIndexFromEnd(a []any) (any, error) {
+	v, ok, err := fromEnd("indexFromEnd", a)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, failf("indexFromEnd", "the reverse index %v is out of range for an array of %d elements", a[1], len(a[0].([]any)))
+	}
+	return v, nil
+}
+
+// fnTryIndexFromEnd is indexFromEnd returning null when out of range.
+func fnTryIndexFromEnd(a []any) (any, error) {
+	v, _, err := fromEnd("tryIndexFromEnd", a)
+	return v, err
+}
+
+func fromEnd(fn string, a []any) (any, bool, error) {
+	arr, err := argArray(fn, a, 0)
+	if err != nil {
+		return nil, false, err
+	}
+	n, err := argInt(fn, a, 1)
+	if err != nil {
+		return nil, false, err
+	}
+	if n < 1 || n > int64(len(arr)) {
+		return nil, false, nil
+	}
+	return arr[int64(len(arr))-n], true, nil
 }

@@ -51,6 +51,14 @@ func TestCollectionFunctions(t *testing.T) {
 		{expr: "[tryGet(null(), 'x')]", want: nil},
 		{expr: "[tryGet('s', 'x')]", wantErr: "argument 1 is 'String'"},
 		{expr: "[null()]", want: nil},
+		{expr: "[items(json('{\"item002\": {\"n\": 200}, \"item001\": {\"n\": 300}}'))]", want: arr(obj("key", "item001", "value", obj("n", int64(300))), obj("key", "item002", "value", obj("n", int64(200))))},
+		{expr: "[items(createObject())]", want: arr()},
+		{expr: "[items(createArray())]", wantErr: "argument 1 is 'Array', expected 'Object'"},
+		{expr: "[indexFromEnd(createArray('apple', 'banana', 'orange', 'grape'), 2)]", want: "orange"},
+		{expr: "[indexFromEnd(createArray('apple'), 2)]", wantErr: "out of range"},
+		{expr: "[indexFromEnd(createArray('apple'), 0)]", wantErr: "out of range"},
+		{expr: "[tryIndexFromEnd(createArray('apple', 'banana', 'orange', 'grape'), 2)]", want: "orange"},
+		{expr: "[tryIndexFromEnd(createArray('apple', 'banana', 'orange', 'grape'), 5)]", want: nil},
 	})
 }
 

@@ -96,6 +96,5 @@ func init() {
 		templateOnly("toObject", 2, 3),
 		templateOnly("groupBy", 2, 2),
 		templateOnly("mapValues", 2, 2),
-		templateOnly("items", 1, 1),
 	)
 }
