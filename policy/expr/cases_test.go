@@ -30,7 +30,7 @@ func runCases(t *testing.T, cases []evalCase, opts ...Option) {
 					t.Fatalf("got %#v, want error containing %q", got, c.wantErr)
 				}
 				var ee *EvalError
-				if !errors.As(err, &ee) && !strings.Contains(c.wantErr, "alias") && !strings.Contains(c.wantErr, "count") {
+				if !errors.As(err, &ee) {
 					t.Errorf("error %v is %T, want *EvalError", err, err)
 				}
 				if !strings.Contains(err.Error(), c.wantErr) {

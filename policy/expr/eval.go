@@ -28,10 +28,21 @@ type Env interface {
 type EvalError struct {
 	Func string
 	Msg  string
+	// Err is the underlying failure reported by the Env (an unknown alias,
+	// a current() outside its count), if any.
+	Err error
 }
 
 // Error returns the message.
 func (e *EvalError) Error() string { return e.Msg }
+
+// Unwrap returns the underlying failure, so errors.Is and errors.As see
+// through the EvalError.
+func (e *EvalError) Unwrap() error { return e.Err }
+
+// MaxResultLength is the longest string a function may return; Azure Policy
+// fails the evaluation beyond it (definition-structure-policy-rule "Limits").
+const MaxResultLength = 131072
 
 // failf reports a function failure: "The template function 'x' failed: …".
 func failf(fn, format string, args ...any) error {
@@ -46,6 +57,14 @@ func typeErr(fn string, arg int, v any, expected string) error {
 // Eval evaluates the expression against env.
 func (e *Expr) Eval(env Env) (any, error) {
 	return e.root.eval(env)
+}
+
+// checkResult enforces the result-length limit on a function's value.
+func (fn *funcDef) checkResult(v any, err error) (any, error) {
+	if s, ok := v.(string); ok && len(s) > MaxResultLength {
+		return nil, failf(fn.display, "the result is %d characters long, the limit is %d", len(s), MaxResultLength)
+	}
+	return v, err
 }
 
 func (l *Literal) eval(Env) (any, error) { return l.Value, nil }
@@ -70,14 +89,14 @@ func (c *Call) eval(env Env) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return fn.call2(x, y)
+		return fn.checkResult(fn.call2(x, y))
 	}
 	if len(c.Args) > pooledArgs {
 		args := make([]any, len(c.Args))
 		if err := evalArgs(env, c.Args, args); err != nil {
 			return nil, err
 		}
-		return fn.call(env, args)
+		return fn.checkResult(fn.call(env, args))
 	}
 	// Short argument lists reuse pooled buffers: evaluating a rule then
 	// allocates only for the values functions create. Implementations must
@@ -91,7 +110,7 @@ func (c *Call) eval(env Env) (any, error) {
 	}
 	clear(args)
 	argPool.Put(buf)
-	return res, err
+	return fn.checkResult(res, err)
 }
 
 // pooledArgs is the longest argument list served from argPool.

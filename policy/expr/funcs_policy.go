@@ -42,7 +42,7 @@ func fnField(env Env, a []any) (any, error) {
 	}
 	v, err := env.Field(name)
 	if err != nil {
-		return nil, fmt.Errorf("field('%s'): %w", name, err)
+		return nil, &EvalError{Func: "field", Msg: fmt.Sprintf("The policy language function 'field' failed for '%s': %v", name, err), Err: err}
 	}
 	return v, nil
 }
@@ -57,7 +57,7 @@ func fnCurrent(env Env, a []any) (any, error) {
 	}
 	v, err := env.Current(name)
 	if err != nil {
-		return nil, fmt.Errorf("current('%s'): %w", name, err)
+		return nil, &EvalError{Func: "current", Msg: fmt.Sprintf("The policy language function 'current' failed for '%s': %v", name, err), Err: err}
 	}
 	return v, nil
 }

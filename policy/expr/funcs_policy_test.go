@@ -1,6 +1,9 @@
 package expr
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // Policy-only functions, from
 // https://learn.microsoft.com/azure/governance/policy/concepts/definition-structure-policy-rule#policy-functions
@@ -12,10 +15,13 @@ func TestPolicyFunctions(t *testing.T) {
 		{expr: "[parameters(1)]", wantErr: "argument 1 is 'Integer'"},
 		{expr: "[field('location')]", want: "westeurope"},
 		{expr: "[field('tags').env]", want: "prod"},
-		{expr: "[field('nope')]", wantErr: "field('nope'): unknown alias"},
+		{expr: "[field('nope')]", wantErr: "The policy language function 'field' failed for 'nope': unknown alias"},
 		{expr: "[current()]", want: "item"},
 		{expr: "[current('rule')]", want: obj("priority", int64(100))},
-		{expr: "[current('other')]", wantErr: "no count named"},
+		{expr: "[current('other')]", wantErr: "The policy language function 'current' failed for 'other': no count named"},
+		// results longer than 131,072 characters fail the evaluation
+		{expr: "[padLeft('', 131072, 'x')]", want: strings.Repeat("x", 131072)},
+		{expr: "[concat(padLeft('', 131072, 'x'), 'y')]", wantErr: "The template function 'concat' failed: the result is 131073 characters long, the limit is 131072"},
 		{expr: "[policy().assignmentId]", want: "/subscriptions/s1/providers/Microsoft.Authorization/policyAssignments/a1"},
 		{expr: "[resourceGroup().name]", want: "rg1"},
 		{expr: "[subscription().subscriptionId]", want: "00000000-0000-0000-0000-000000000001"},
