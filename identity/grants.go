@@ -104,7 +104,7 @@ func (s *Service) grantClientCredentials(w http.ResponseWriter, r *http.Request)
 		return fail(nil, invalidRequest(aadMissingField, "The request body must contain the following parameter: 'client_id'."))
 	}
 	scope := r.PostForm.Get("scope")
-	if !strings.HasSuffix(strings.TrimSpace(scope), "/.default") {
+	if !onlyDefaultScopes(scope) {
 		return fail(nil, invalidRequest(aadInvalidScope, "The provided value for scope %s is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).", scope))
 	}
 	resource, e := s.resourceFromScope(scope)
@@ -154,6 +154,23 @@ func (s *Service) grantClientCredentials(w http.ResponseWriter, r *http.Request)
 	writeJSON(w, http.StatusOK, tokenResponse{TokenType: "Bearer", ExpiresIn: int64(exp.Sub(s.now()).Seconds()),
 		ExtExpiresIn: int64(exp.Sub(s.now()).Seconds()), AccessToken: tok})
 	return nil
+}
+
+// onlyDefaultScopes reports whether every resource scope is a ".default"
+// scope, as the client-credentials grant requires (MSAL adds openid,
+// profile and offline_access, which are ignored).
+func onlyDefaultScopes(scope string) bool {
+	n := 0
+	for _, sc := range strings.Fields(scope) {
+		if oidcScopes[strings.ToLower(sc)] {
+			continue
+		}
+		if !strings.HasSuffix(sc, "/.default") {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }
 
 // secretMatches reports whether secret is an unexpired secret of sp.
