@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -220,4 +221,14 @@ func hasCode(m map[string]any, code float64) bool {
 		}
 	}
 	return false
+}
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// freshCode moves the clock to the next TOTP step and returns its code, so
+// every use in a test is a code that has not been used before.
+func (e *env) freshCode(t *testing.T, secret string) string {
+	t.Helper()
+	e.clock.Advance(30 * time.Second)
+	return totpAt(t, secret, e.clock.Now())
 }
