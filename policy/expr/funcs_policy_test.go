@@ -81,3 +81,24 @@ func TestTemplateOnlyFunctionsFailAtEval(t *testing.T) {
 		{expr: "[concat('a', variables('v'))]", wantErr: "'variables' is not valid"},
 	}, Template)
 }
+
+// Expected values are the examples of
+// https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-cidr
+func TestCIDRFunctions(t *testing.T) {
+	runCases(t, []evalCase{
+		{expr: "[parseCidr('10.144.0.0/20')]", want: obj("network", "10.144.0.0", "netmask", "255.255.240.0", "broadcast", "10.144.15.255", "firstUsable", "10.144.0.1", "lastUsable", "10.144.15.254", "cidr", int64(20))},
+		{expr: "[parseCidr('fdad:3236:5555::/48')]", want: obj("network", "fdad:3236:5555::", "netmask", "ffff:ffff:ffff::", "firstUsable", "fdad:3236:5555::", "lastUsable", "fdad:3236:5555:ffff:ffff:ffff:ffff:ffff", "cidr", int64(48))},
+		{expr: "[parseCidr('10.0.0.7/32').firstUsable]", want: "10.0.0.7"},
+		{expr: "[parseCidr('10.0.0.0')]", wantErr: "not a valid CIDR range"},
+		{expr: "[cidrSubnet('10.144.0.0/20', 24, 0)]", want: "10.144.0.0/24"},
+		{expr: "[cidrSubnet('10.144.0.0/20', 24, 4)]", want: "10.144.4.0/24"},
+		{expr: "[cidrSubnet('fdad:3236:5555::/48', 52, 1)]", want: "fdad:3236:5555:1000::/52"},
+		{expr: "[cidrSubnet('10.144.0.0/20', 24, 16)]", wantErr: "subnet index 16 is out of range"},
+		{expr: "[cidrSubnet('10.144.0.0/20', 19, 0)]", wantErr: "must be between 20 and 32"},
+		{expr: "[cidrHost('10.144.3.0/24', 0)]", want: "10.144.3.1"},
+		{expr: "[cidrHost('10.144.3.0/24', 4)]", want: "10.144.3.5"},
+		{expr: "[cidrHost('10.144.3.0/24', 253)]", want: "10.144.3.254"},
+		{expr: "[cidrHost('10.144.3.0/24', 254)]", wantErr: "host index 254 is out of range"},
+		{expr: "[cidrHost('fdad:3236:5555:3000::/52', 2)]", want: "fdad:3236:5555:3000::3"},
+	})
+}
