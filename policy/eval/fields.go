@@ -88,7 +88,7 @@ func parseTagField(name string) (tag string, ok bool, err error) {
 		}
 		return rest[1:], true, nil
 	case strings.HasPrefix(rest, "["):
-		if !strings.HasSuffix(rest, "]") || len(rest) < 3 {
+		if !strings.HasSuffix(rest, "]") {
 			return "", true, fmt.Errorf("field '%s': a tag reference must end with ']'", name)
 		}
 		inner := rest[1 : len(rest)-1]
@@ -98,9 +98,8 @@ func parseTagField(name string) (tag string, ok bool, err error) {
 			}
 			inner = strings.ReplaceAll(inner[1:len(inner)-1], "''", "'")
 		}
-		if inner == "" {
-			return "", true, fmt.Errorf("field '%s' names no tag", name)
-		}
+		// tags[] comes from [concat('tags[', parameters('tagName'), ']')] with an empty tag name
+		// parameter; it names a tag that no resource has.
 		return inner, true, nil
 	}
 	return "", false, nil
