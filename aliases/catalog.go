@@ -65,6 +65,10 @@ type Capabilities struct {
 	SupportsExtension bool
 }
 
+// Indexed reports whether definitions in Indexed mode apply to the type: it
+// must support both tags and location.
+func (c Capabilities) Indexed() bool { return c.SupportsTags && c.SupportsLocation }
+
 // Catalog maps alias names to paths and resource types to capabilities.
 // Lookups are case-insensitive. All methods are safe for concurrent use;
 // Load replaces the contents atomically, so readers see the old or the new

@@ -127,8 +127,12 @@ func TestCapabilities(t *testing.T) {
 		{"Microsoft.Compute/virtualMachines", Capabilities{Known: true, SupportsTags: true, SupportsLocation: true}},
 	}
 	for _, tt := range tests {
-		if got := c.Capabilities(tt.typ); got != tt.want {
+		got := c.Capabilities(tt.typ)
+		if got != tt.want {
 			t.Errorf("Capabilities(%q) = %+v, want %+v", tt.typ, got, tt.want)
+		}
+		if got.Indexed() != (tt.want.SupportsTags && tt.want.SupportsLocation) {
+			t.Errorf("Capabilities(%q).Indexed() = %v", tt.typ, got.Indexed())
 		}
 	}
 }
