@@ -81,7 +81,9 @@ func Query(result any, expr string) (any, error) {
 	return q.Search(result)
 }
 
-// Search runs the compiled query on result. The JMESPath library computes
+// Search runs the compiled query on result. Object values reached by a
+// value projection (foo.*) or values() come in no particular order, since
+// Go maps keep none (az gives the order the service sent). The JMESPath library computes
 // with float64 only, so integers are converted on the way in, and integral
 // results within ±2^53 are turned back into int64 on the way out: counts
 // from length() and integer fields print as 3, not 3.0, as in az (a float

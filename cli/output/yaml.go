@@ -160,17 +160,35 @@ func (e *yamlEmitter) mapping(keys []string, get func(string) any) error {
 	e.increaseIndent(false, false)
 	for _, k := range keys {
 		e.writeIndent()
-		e.ctx = yamlContext{mapping: true, simpleKey: true}
-		e.increaseIndent(true, false)
-		e.scalar(k, true)
-		e.popIndent()
-		e.writeIndicator(":", false, false, false)
+		if isSimpleYAMLKey(k) {
+			e.ctx = yamlContext{mapping: true, simpleKey: true}
+			e.increaseIndent(true, false)
+			e.scalar(k, true)
+			e.popIndent()
+			e.writeIndicator(":", false, false, false)
+		} else {
+			// A complex key: "? key" on its own line, then ": value".
+			e.writeIndicator("?", true, false, true)
+			e.ctx = yamlContext{mapping: true}
+			e.increaseIndent(true, false)
+			e.scalar(k, true)
+			e.popIndent()
+			e.writeIndent()
+			e.writeIndicator(":", true, false, true)
+		}
 		if err := e.node(get(k), yamlContext{mapping: true}); err != nil {
 			return fmt.Errorf("key %q: %w", k, err)
 		}
 	}
 	e.popIndent()
 	return nil
+}
+
+// isSimpleYAMLKey is PyYAML's check_simple_key for a string key: shorter
+// than 128 characters, not empty and on one line.
+func isSimpleYAMLKey(k string) bool {
+	a := analyzeYAMLScalar(k)
+	return len([]rune(k)) < 128 && !a.empty && !a.multiline
 }
 
 // yamlScalarText is SafeRepresenter's text for a scalar: null, true/false,
@@ -509,8 +527,9 @@ func (e *yamlEmitter) writeDoubleQuoted(text []rune, split bool) {
 			}
 		}
 		if 0 < end && end < len(text)-1 && (ch == ' ' || start >= end) && e.column+(end-start) > yamlBestWidth && split {
-			data := string(text[start:end]) + `\`
-			if start < end {
+			data := `\`
+			if start < end { // Python's text[start:end] is empty when start > end
+				data = string(text[start:end]) + data
 				start = end
 			}
 			e.write(data, ansiString)
