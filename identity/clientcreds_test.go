@@ -129,7 +129,7 @@ func TestClientAssertion(t *testing.T) {
 		}
 		now := time.Now()
 		s, err := jwt.Signed(sig).Claims(jwt.Claims{Issuer: appID, Subject: appID, Audience: jwt.Audience{aud},
-			ID: base64.RawURLEncoding.EncodeToString(sum[:8]) + now.Format("150405.000000000"),
+			ID:        base64.RawURLEncoding.EncodeToString(sum[:8]) + now.Format("150405.000000000"),
 			NotBefore: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(10 * time.Minute))}).Serialize()
 		if err != nil {
 			t.Fatal(err)
