@@ -3,6 +3,7 @@ package expr
 import (
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // Node is one node of a parsed expression tree. The concrete types are
@@ -27,6 +28,15 @@ type Call struct {
 	Name string
 	Args []Node
 	fn   *funcDef
+	// memo remembers the last result of a memoised function (split) for
+	// its string arguments; see funcDef.memo.
+	memo atomic.Pointer[memoEntry]
+}
+
+// memoEntry is one remembered call: two string arguments and the result.
+type memoEntry struct {
+	x, y   string
+	result any
 }
 
 // Property is member access, written `.name` or `['name']`, on the value of

@@ -45,3 +45,19 @@ func BenchmarkParseMFA(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEvalSplitAMRChanging alternates between two callers whose amr
+// claims differ, so the split result cannot be reused.
+func BenchmarkEvalSplitAMRChanging(b *testing.B) {
+	e := mustParse(b, mfaAMR)
+	envs := [2]*testEnv{benchEnv(), benchEnv()}
+	envs[1].request.(map[string]any)["identity"].(map[string]any)["http://schemas.microsoft.com/claims/authnmethodsreferences"] = "pwd,mfa"
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := e.Eval(envs[i&1]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

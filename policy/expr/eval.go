@@ -54,7 +54,9 @@ func typeErr(fn string, arg int, v any, expected string) error {
 	return &EvalError{Func: strings.ToLower(fn), Msg: fmt.Sprintf("Unable to evaluate template language function '%s': the type of argument %d is '%s', expected '%s'", fn, arg, TypeName(v), expected)}
 }
 
-// Eval evaluates the expression against env.
+// Eval evaluates the expression against env. The result may share memory
+// with the values env supplied and with earlier results of the same
+// expression: treat it as read-only.
 func (e *Expr) Eval(env Env) (any, error) {
 	return e.root.eval(env)
 }
@@ -89,6 +91,9 @@ func (c *Call) eval(env Env) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if fn.memo {
+			return c.memoCall(x, y)
+		}
 		return fn.checkResult(fn.call2(x, y))
 	}
 	if len(c.Args) > pooledArgs {
@@ -111,6 +116,24 @@ func (c *Call) eval(env Env) (any, error) {
 	clear(args)
 	argPool.Put(buf)
 	return fn.checkResult(res, err)
+}
+
+// memoCall calls a memoised two-argument function, reusing the result of
+// the previous call at this site when both arguments are the same strings.
+func (c *Call) memoCall(x, y any) (any, error) {
+	xs, ok1 := x.(string)
+	ys, ok2 := y.(string)
+	if !ok1 || !ok2 {
+		return c.fn.checkResult(c.fn.call2(x, y))
+	}
+	if m := c.memo.Load(); m != nil && m.x == xs && m.y == ys {
+		return m.result, nil
+	}
+	v, err := c.fn.checkResult(c.fn.call2(x, y))
+	if err == nil {
+		c.memo.Store(&memoEntry{x: xs, y: ys, result: v})
+	}
+	return v, err
 }
 
 // pooledArgs is the longest argument list served from argPool.

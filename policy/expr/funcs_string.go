@@ -36,7 +36,7 @@ func init() {
 		ranged("padLeft", 2, 3, pure(fnPadLeft)),
 		fixed("replace", 3, pure(fnReplace)),
 		fixed("skip", 2, pure(fnSkip)),
-		withFast2(fixed("split", 2, pure(fnSplit)), func(x, y any) (any, error) { return fnSplit([]any{x, y}) }),
+		memoised(withFast2(fixed("split", 2, pure(fnSplit)), func(x, y any) (any, error) { return fnSplit([]any{x, y}) })),
 		fixed("startsWith", 2, pure(fnStartsWith)),
 		fixed("string", 1, pure(fnString)),
 		ranged("substring", 2, 3, pure(fnSubstring)),

@@ -16,6 +16,12 @@ type funcDef struct {
 	// call2, when set, is a two-argument form of call for functions on the
 	// hot path of common rules; it avoids building an argument slice.
 	call2 func(x, y any) (any, error)
+	// memo marks a deterministic call2 function whose result each call
+	// site remembers for the last pair of string arguments. The MFA rule
+	// splits the same claim strings on every request; remembering the
+	// result saves the allocations of rebuilding it. Results are shared,
+	// so they must be treated as read-only, like every value Eval returns.
+	memo bool
 	// lazy receives the unevaluated arguments (if).
 	lazy func(env Env, args []Node) (any, error)
 	// templateOnly functions exist in ARM deployment templates but Azure
@@ -45,6 +51,12 @@ func ranged(display string, lo, hi int, call func(Env, []any) (any, error)) *fun
 // withFast2 attaches a two-argument fast path to a fixed-arity function.
 func withFast2(d *funcDef, f func(x, y any) (any, error)) *funcDef {
 	d.call2 = f
+	return d
+}
+
+// memoised marks a function for per-call-site memoisation of call2.
+func memoised(d *funcDef) *funcDef {
+	d.memo = true
 	return d
 }
 

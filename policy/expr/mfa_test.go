@@ -2,6 +2,7 @@ package expr
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -73,4 +74,37 @@ func mustParse(t testing.TB, s string, opts ...Option) *Expr {
 		t.Fatalf("Parse(%q): %v", s, err)
 	}
 	return e
+}
+
+// One parsed expression serves many requests at once; each evaluation must
+// see its own caller's claims even though split remembers its last result.
+func TestSplitConcurrentCallers(t *testing.T) {
+	e := mustParse(t, mfaAMR)
+	claims := []string{"pwd", "pwd,mfa", "rsa,mfa,pwd", ""}
+	done := make(chan error)
+	for w := range 4 {
+		go func() {
+			for i := range 500 {
+				c := claims[(w+i)%len(claims)]
+				env := newTestEnv()
+				env.request = map[string]any{"identity": map[string]any{"http://schemas.microsoft.com/claims/authnmethodsreferences": c}}
+				got, err := e.Eval(env)
+				if err != nil {
+					done <- err
+					return
+				}
+				want := splitOne(c, ",")
+				if !sameValue(got, want) {
+					done <- fmt.Errorf("claims %q: got %#v, want %#v", c, got, want)
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
 }

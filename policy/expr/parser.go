@@ -101,6 +101,9 @@ func Parse(s string, opts ...Option) (*Expr, error) {
 	if len(s) > MaxExpressionLength {
 		return nil, &SyntaxError{Offset: MaxExpressionLength, Msg: fmt.Sprintf("expression is %d characters long, the limit is %d", len(s), MaxExpressionLength)}
 	}
+	if strings.HasPrefix(s, "[[") {
+		return nil, &SyntaxError{Offset: 0, Msg: "a string starting with '[[' is an escaped literal, not an expression"}
+	}
 	if !IsExpression(s) {
 		return nil, &SyntaxError{Offset: 0, Msg: "an expression must start with '[' and end with ']'"}
 	}
@@ -221,6 +224,16 @@ func (p *parser) parseExpr(depth int) (Node, error) {
 
 // property builds a Property node, marking members of
 // requestContext().identity as token claims.
+//
+// The policy-rule page documents the identity claims (idtyp, appid, acrs)
+// without saying what reading an absent claim does
+// (https://learn.microsoft.com/azure/governance/policy/concepts/definition-structure-policy-rule#policy-functions).
+// The MFA built-ins read requestContext().identity.acrs directly, and a
+// token carries acrs only after a step-up sign-in; if the read failed,
+// every caller without MFA would be denied by an evaluation error instead
+// of by the rule, and the Audit effect could never fire. So an absent
+// claim reads as null (and split(null, ',') is an empty array). Other
+// missing properties fail, as in ARM.
 func (p *parser) property(target Node, name string) Node {
 	prop := &Property{Target: target, Name: name}
 	if id, ok := target.(*Property); ok && strings.EqualFold(id.Name, "identity") {

@@ -179,6 +179,7 @@ func TestSyntaxErrorsGolden(t *testing.T) {
 		"[1.]",
 		"[@]",
 		"no brackets",
+		"[[escaped]",
 		"[true]",
 		"[reference('x')]",
 		"[ns.fn()]",
