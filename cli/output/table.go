@@ -148,8 +148,8 @@ func tabulateSimple(rows []tableRow) string {
 		}
 	}
 	if len(headers) == 0 {
-		// tabulate prints only its two (empty) horizontal lines.
-		return "\n"
+		// No column survived (every row empty): tabulate returns "".
+		return ""
 	}
 	cells := make([][]string, len(rows))
 	multiline := false
