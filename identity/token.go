@@ -171,7 +171,6 @@ func (s *Service) baseClaims(aud, oid, sub, appID, appidacr, idtyp string, now t
 		"idtyp":    idtyp,
 		"appid":    appID,
 		"appidacr": appidacr,
-		"rh":       "0.palisade",
 	}
 }
 
