@@ -130,7 +130,9 @@ func evalOutput(res *policy.Result, err error) map[string]any {
 	}
 	if res != nil {
 		out["effect"] = res.Effect
-		out["evaluatedExpressions"] = res.EvaluatedExpressions
+		if res.EvaluatedExpressions != nil {
+			out["evaluatedExpressions"] = res.EvaluatedExpressions
+		}
 		if res.Reason != "" {
 			out["reason"] = res.Reason
 		}

@@ -43,12 +43,12 @@ func TestBuiltInCorpusEvaluates(t *testing.T) {
 				Parameters: params,
 				RequestContext: map[string]any{"apiVersion": "2024-01-01", "identity": map[string]any{
 					"idtyp": "user", "acrs": "", "http://schemas.microsoft.com/claims/authnmethodsreferences": "pwd"}},
-				Policy:        map[string]any{"assignmentId": "/subscriptions/s/providers/Microsoft.Authorization/policyAssignments/a", "definitionId": d.ID},
+				Policy: map[string]any{"assignmentId": "/subscriptions/s/providers/Microsoft.Authorization/policyAssignments/a", "definitionId": d.ID},
 				// The shapes ARM's resourceGroup() and subscription() return.
 				ResourceGroup: map[string]any{"id": "/subscriptions/s/resourceGroups/rg", "name": "rg", "type": "Microsoft.Resources/resourceGroups",
 					"location": "eastus", "managedBy": nil, "tags": map[string]any{}, "properties": map[string]any{"provisioningState": "Succeeded"}},
 				Subscription: map[string]any{"id": "/subscriptions/s", "subscriptionId": "s", "tenantId": "t", "displayName": "sub", "tags": map[string]any{}},
-				Now:           time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+				Now:          time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 			}
 			if d.Rule.Then.actsOnDelete() {
 				req.Operation = OperationDelete

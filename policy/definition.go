@@ -30,6 +30,8 @@ type Definition struct {
 	// Rule is the compiled rule; nil for resource-provider modes, which Palisade decodes and
 	// reports but does not evaluate.
 	Rule *Rule `json:"-"`
+
+	mode string // canonical mode, computed once (the decision path asks for it on every request)
 }
 
 // Modes. https://learn.microsoft.com/azure/governance/policy/concepts/definition-structure-basics#mode
@@ -54,7 +56,12 @@ var resourceProviderModes = map[string]string{
 
 // EffectiveMode is the canonical mode: All, Indexed (also when absent, as Azure treats a missing
 // mode), or a resource-provider mode such as Microsoft.Kubernetes.Data.
-func (d *Definition) EffectiveMode() string { return canonicalMode(d.Mode) }
+func (d *Definition) EffectiveMode() string {
+	if d.mode == "" {
+		return canonicalMode(d.Mode)
+	}
+	return d.mode
+}
 
 func canonicalMode(m string) string {
 	switch strings.ToLower(m) {
@@ -125,6 +132,7 @@ func DefinitionFromValue(v any, opts Options) (*Definition, error) {
 	}
 	p := object(props)
 	d.decodeCommon(p, base, &errs)
+	d.mode = canonicalMode(d.Mode)
 	if pr, ok := p.get("policyRule"); ok {
 		rulePath := childPath(base, p.key("policyRule"))
 		rm, isObj := pr.(map[string]any)

@@ -34,12 +34,17 @@ var effectsByLower = func() map[string]Effect {
 		EffectModify, EffectMutate, EffectEnforceRegoPolicy, EffectEnforceSetting,
 	} {
 		m[strings.ToLower(string(e))] = e
+		m[string(e)] = e
+		m[e.Pascal()] = e
 	}
 	return m
 }()
 
 // ParseEffect returns the canonical effect for a case-insensitive name.
 func ParseEffect(s string) (Effect, bool) {
+	if e, ok := effectsByLower[s]; ok { // the usual spellings, without allocating
+		return e, true
+	}
 	e, ok := effectsByLower[strings.ToLower(strings.TrimSpace(s))]
 	return e, ok
 }

@@ -63,7 +63,7 @@ type Result struct {
 // template function error, a type mismatch); Azure treats that as an implicit deny, and callers
 // must too.
 func (d *Definition) Evaluate(req *Request) (*Result, error) {
-	res := &Result{EvaluatedExpressions: []eval.Expression{}}
+	res := &Result{}
 	if !d.Evaluated() {
 		res.Reason = fmt.Sprintf("mode %s is not evaluated by this engine", d.EffectiveMode())
 		return res, nil
@@ -86,15 +86,15 @@ func (d *Definition) Evaluate(req *Request) (*Result, error) {
 		res.Reason = "the effect is disabled, so the rule is not evaluated"
 		return res, nil
 	}
-	in := &eval.Input{
+	in := eval.Input{
 		Resource: req.Resource, Parameters: req.Parameters, RequestContext: req.RequestContext,
 		Policy: req.Policy, ResourceGroup: req.ResourceGroup, Subscription: req.Subscription, Now: req.Now,
 	}
 	var matched bool
 	if req.Trace {
-		matched, res.EvaluatedExpressions, err = d.Rule.If.EvalTrace(in)
+		matched, res.EvaluatedExpressions, err = d.Rule.If.EvalTrace(&in)
 	} else {
-		matched, err = d.Rule.If.Eval(in)
+		matched, err = d.Rule.If.Eval(&in)
 	}
 	if err != nil {
 		return res, err
@@ -129,12 +129,13 @@ func (d *Definition) appliesTo(req *Request, effect Effect) (bool, string) {
 	} else if effect.IsActionEffect() {
 		return false, fmt.Sprintf("the effect %s acts only on delete requests", effect)
 	}
-	typ := strings.ToLower(stringField(req.Resource, "type"))
+	typ := stringField(req.Resource, "type")
 	if typ == "" {
 		return false, "the resource has no type"
 	}
-	rgOrSub := typ == "microsoft.resources/subscriptions/resourcegroups" || typ == "microsoft.resources/resourcegroups" || typ == "microsoft.resources/subscriptions"
-	if strings.HasPrefix(typ, "microsoft.resources/") && !rgOrSub {
+	rgOrSub := strings.EqualFold(typ, "Microsoft.Resources/subscriptions/resourceGroups") ||
+		strings.EqualFold(typ, "Microsoft.Resources/resourceGroups") || strings.EqualFold(typ, "Microsoft.Resources/subscriptions")
+	if len(typ) > len(resourcesPrefix) && strings.EqualFold(typ[:len(resourcesPrefix)], resourcesPrefix) && !rgOrSub {
 		return false, "Azure Policy does not evaluate Microsoft.Resources types other than subscriptions and resource groups"
 	}
 	if d.EffectiveMode() == ModeAll {
@@ -161,6 +162,8 @@ func (d *Definition) appliesTo(req *Request, effect Effect) (bool, string) {
 	}
 	return true, ""
 }
+
+const resourcesPrefix = "Microsoft.Resources/"
 
 // actsOnDelete reports whether details.actionNames includes delete.
 func (t *Then) actsOnDelete() bool {

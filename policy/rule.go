@@ -19,9 +19,10 @@ type Rule struct {
 // Then is a decoded then block.
 type Then struct {
 	// EffectText is the effect as written: a name or an expression such as [parameters('effect')].
-	EffectText string
-	effect     Effect     // when EffectText is a literal
-	effectExpr *expr.Expr // when EffectText is an expression
+	EffectText  string
+	effect      Effect     // when EffectText is a literal
+	effectExpr  *expr.Expr // when EffectText is an expression
+	effectParam string     // when EffectText is exactly [parameters('name')]: the name
 	// PossibleEffects lists the effects the rule can resolve to: the literal, or the effect
 	// parameter's allowedValues (or default) when the effect comes from a parameter.
 	PossibleEffects []Effect
@@ -105,6 +106,16 @@ func (t *Then) resolve(params map[string]any) (Effect, error) {
 	if t.effectExpr == nil {
 		return t.effect, nil
 	}
+	if t.effectParam != "" {
+		// The common [parameters('effect')]: a lookup, no expression evaluation.
+		if v, ok := expr.Lookup(params, t.effectParam); ok {
+			if s, ok := v.(string); ok {
+				if e, ok := ParseEffect(s); ok {
+					return e, nil
+				}
+			}
+		}
+	}
 	v, err := t.effectExpr.Eval(paramEnv(params))
 	if err != nil {
 		return "", fmt.Errorf("resolve effect %s: %w", t.EffectText, err)
@@ -155,6 +166,7 @@ func decodeThen(v any, path string, params Parameters, opts Options, errs *error
 			return nil
 		}
 		t.effectExpr = e
+		t.effectParam, _ = wholeParameterRef(e)
 		t.PossibleEffects = possibleEffects(e, params, effPath, errs)
 	} else {
 		eff, known := ParseEffect(es)

@@ -23,8 +23,8 @@ type fieldRef struct {
 	kind  fieldKind
 	path  aliases.Path
 	alias string // lower-case alias name, empty for built-in fields
-	// versioned is set when the alias has api-version specific paths, so the path is chosen per
-	// request rather than once at compile time.
+	// versioned is set when the alias has api-version or resource-type specific paths, so the
+	// path is chosen per request rather than once at compile time.
 	versioned bool
 }
 
@@ -68,7 +68,7 @@ func parseField(name string, cat *aliases.Catalog) (*fieldRef, error) {
 		return nil, fmt.Errorf("'%s' is not a valid alias: %w", name, err)
 	}
 	ref := &fieldRef{text: name, path: p, alias: lower}
-	if a, ok := cat.Lookup(name); ok && len(a.Paths) > 0 {
+	if a, ok := cat.Lookup(name); ok && (len(a.Paths) > 0 || len(a.TypePaths) > 0) {
 		ref.versioned = true
 	}
 	return ref, nil
@@ -110,7 +110,9 @@ func (f *fieldRef) pathFor(s *state) aliases.Path {
 	if !f.versioned {
 		return f.path
 	}
-	p, err := s.cat.Resolve(f.alias, s.apiVersion)
+	typ, _ := expr.Lookup(s.in.Resource, "type")
+	ts, _ := typ.(string)
+	p, err := s.cat.ResolveForType(f.alias, ts, s.apiVersion)
 	if err != nil {
 		return f.path
 	}

@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/palisade/palisade/aliases"
@@ -30,10 +31,19 @@ type state struct {
 	paused     int // >0 inside count.where: Azure reports only top-level expressions
 }
 
+// states recycles evaluation states: the closures take *state, so a state would otherwise be
+// allocated on every evaluation.
+var states = sync.Pool{New: func() any { return new(state) }}
+
 // Eval evaluates the condition against in.
 func (c *Condition) Eval(in *Input) (bool, error) {
-	s := state{in: in, cond: c, cat: c.cat, apiVersion: in.apiVersion()}
-	return c.root(&s)
+	s := states.Get().(*state)
+	*s = state{in: in, cond: c, cat: c.cat, apiVersion: in.apiVersion(), scopes: s.scopes[:0]}
+	r, err := c.root(s)
+	s.in, s.cond = nil, nil
+	clear(s.scopes[:cap(s.scopes)])
+	states.Put(s)
+	return r, err
 }
 
 // EvalTrace evaluates the condition and also returns Azure-style evaluatedExpressions for the
