@@ -118,7 +118,8 @@ func fnCIDRHost(a []any) (any, error) {
 		limit.Sub(limit, big.NewInt(1)) // the broadcast address is not a host
 	}
 	host := addrInt(p.Addr())
-	host.Add(host, big.NewInt(index+1))
+	host.Add(host, big.NewInt(index))
+	host.Add(host, big.NewInt(1))
 	if index < 0 || host.Cmp(limit) > 0 {
 		return nil, failf("cidrHost", "the host index %d is out of range for '%s'", index, p)
 	}

@@ -75,8 +75,24 @@ func newTestEnv() *testEnv {
 			"setDefinitionId":       "",
 			"definitionReferenceId": "",
 		},
-		rg:  map[string]any{"name": "rg1", "location": "westeurope", "tags": map[string]any{}},
-		sub: map[string]any{"subscriptionId": "00000000-0000-0000-0000-000000000001", "displayName": "Dev"},
+		// The shapes of resourceGroup() and subscription() in ARM; built-in
+		// rules read resourceGroup().managedBy even when it is null.
+		// https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-scope
+		rg: map[string]any{
+			"id":         "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg1",
+			"name":       "rg1",
+			"type":       "Microsoft.Resources/resourceGroups",
+			"location":   "westeurope",
+			"managedBy":  nil,
+			"tags":       map[string]any{},
+			"properties": map[string]any{"provisioningState": "Succeeded"},
+		},
+		sub: map[string]any{
+			"id":             "/subscriptions/00000000-0000-0000-0000-000000000001",
+			"subscriptionId": "00000000-0000-0000-0000-000000000001",
+			"tenantId":       "11111111-1111-1111-1111-111111111111",
+			"displayName":    "Dev",
+		},
 		now: time.Date(2026, 3, 4, 5, 6, 7, 123456700, time.UTC),
 	}
 }

@@ -65,6 +65,9 @@ func formatItem(item string, vals []any) (string, error) {
 		if err != nil {
 			return "", failf("format", "input string was not in a correct format: bad alignment '%s'", item[k+1:])
 		}
+		if n > MaxResultLength || n < -MaxResultLength {
+			return "", failf("format", "the alignment %d exceeds the limit of %d characters", n, MaxResultLength)
+		}
 		align, item = n, item[:k]
 	}
 	idx, err := strconv.Atoi(strings.TrimSpace(item))

@@ -592,7 +592,7 @@ func fnSubstring(a []any) (any, error) {
 			return nil, err
 		}
 	}
-	if start < 0 || length < 0 || start+length > int64(len(r)) {
+	if start < 0 || length < 0 || start > int64(len(r)) || length > int64(len(r))-start {
 		return nil, failf("substring", "index out of range: the index and length parameters must refer to a location within the string (start %d, length %d, string length %d)", start, length, len(r))
 	}
 	return string(r[start : start+length]), nil

@@ -58,6 +58,7 @@ func TestMissingPropertyOutsideClaimsFails(t *testing.T) {
 		"[parameters('obj').missing]",
 		"[parameters('obj').b.missing]",
 		"[subscription().tenant]",
+		"[resourceGroup().properties.nope]",
 	} {
 		_, err := mustParse(t, s).Eval(env)
 		var ee *EvalError
