@@ -593,7 +593,8 @@ func fnSubstring(a []any) (any, error) {
 		}
 	}
 	if start < 0 || length < 0 || start > int64(len(r)) || length > int64(len(r))-start {
-		return nil, failf("substring", "index out of range: the index and length parameters must refer to a location within the string (start %d, length %d, string length %d)", start, length, len(r))
+		// Wording from the substring remarks of the ARM string-functions page.
+		return nil, failf("substring", "The index and length parameters must refer to a location within the string. The index parameter: '%d', the length parameter: '%d', the length of the string parameter: '%d'.", start, length, len(r))
 	}
 	return string(r[start : start+length]), nil
 }
