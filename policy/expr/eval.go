@@ -40,10 +40,6 @@ func (e *EvalError) Error() string { return e.Msg }
 // through the EvalError.
 func (e *EvalError) Unwrap() error { return e.Err }
 
-// MaxResultLength is the longest string a function may return; Azure Policy
-// fails the evaluation beyond it (definition-structure-policy-rule "Limits").
-const MaxResultLength = 131072
-
 // failf reports a function failure: "The template function 'x' failed: …".
 func failf(fn, format string, args ...any) error {
 	return &EvalError{Func: strings.ToLower(fn), Msg: fmt.Sprintf("The template function '%s' failed: %s", fn, fmt.Sprintf(format, args...))}
@@ -54,6 +50,15 @@ func typeErr(fn string, arg int, v any, expected string) error {
 	return &EvalError{Func: strings.ToLower(fn), Msg: fmt.Sprintf("Unable to evaluate template language function '%s': the type of argument %d is '%s', expected '%s'", fn, arg, TypeName(v), expected)}
 }
 
+// Limits Azure Policy enforces while evaluating; exceeding one fails the
+// evaluation (definition-structure-policy-rule "Limits enforced during
+// evaluation").
+const (
+	MaxResultLength = 131072 // characters in a string a function returns
+	MaxObjectDepth  = 128    // nesting depth of an array or object a function returns
+	MaxObjectNodes  = 32768  // values inside an array or object a function returns
+)
+
 // Eval evaluates the expression against env. The result may share memory
 // with the values env supplied and with earlier results of the same
 // expression: treat it as read-only.
@@ -61,12 +66,52 @@ func (e *Expr) Eval(env Env) (any, error) {
 	return e.root.eval(env)
 }
 
-// checkResult enforces the result-length limit on a function's value.
+// checkResult enforces the evaluation limits on a function's value. Values
+// that a function only selects from its inputs or from the environment
+// (fn.selects) cannot grow and are not walked again.
 func (fn *funcDef) checkResult(v any, err error) (any, error) {
-	if s, ok := v.(string); ok && len(s) > MaxResultLength {
-		return nil, failf(fn.display, "the result is %d characters long, the limit is %d", len(s), MaxResultLength)
+	if err != nil {
+		return nil, err
 	}
-	return v, err
+	switch x := v.(type) {
+	case string:
+		if len(x) > MaxResultLength {
+			return nil, failf(fn.display, "the result is %d characters long, the limit is %d", len(x), MaxResultLength)
+		}
+	case []any, map[string]any:
+		if fn.selects {
+			return v, nil
+		}
+		nodes := 0
+		if !withinLimits(v, 1, &nodes) {
+			return nil, failf(fn.display, "the result exceeds the limits of %d levels of nesting and %d values", MaxObjectDepth, MaxObjectNodes)
+		}
+	}
+	return v, nil
+}
+
+// withinLimits walks a value counting nodes, stopping as soon as a limit
+// is passed.
+func withinLimits(v any, depth int, nodes *int) bool {
+	*nodes++
+	if *nodes > MaxObjectNodes || depth > MaxObjectDepth {
+		return false
+	}
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			if !withinLimits(e, depth+1, nodes) {
+				return false
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			if !withinLimits(e, depth+1, nodes) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (l *Literal) eval(Env) (any, error) { return l.Value, nil }

@@ -12,20 +12,20 @@ import (
 
 func init() {
 	register(
-		fixed("array", 1, pure(fnArray)),
+		selecting(fixed("array", 1, pure(fnArray))),
 		ranged("createArray", 0, -1, pure(fnCreateArray)),
 		ranged("createObject", 0, -1, pure(fnCreateObject)),
 		fixed("flatten", 1, pure(fnFlatten)),
 		ranged("intersection", 2, -1, pure(fnIntersection)),
 		ranged("union", 2, -1, pure(fnUnion)),
 		fixed("items", 1, pure(fnItems)),
-		fixed("indexFromEnd", 2, pure(fnIndexFromEnd)),
-		fixed("tryIndexFromEnd", 2, pure(fnTryIndexFromEnd)),
+		selecting(fixed("indexFromEnd", 2, pure(fnIndexFromEnd))),
+		selecting(fixed("tryIndexFromEnd", 2, pure(fnTryIndexFromEnd))),
 		ranged("max", 1, -1, pure(fnMax)),
 		ranged("min", 1, -1, pure(fnMin)),
 		fixed("range", 2, pure(fnRange)),
 		fixed("shallowMerge", 1, pure(fnShallowMerge)),
-		withFast2(fixed("tryGet", 2, pure(fnTryGet)), func(x, y any) (any, error) { return fnTryGet([]any{x, y}) }),
+		selecting(withFast2(fixed("tryGet", 2, pure(fnTryGet)), func(x, y any) (any, error) { return fnTryGet([]any{x, y}) })),
 		fixed("null", 0, pure(func([]any) (any, error) { return nil, nil })),
 	)
 }

@@ -14,7 +14,7 @@ import (
 
 func init() {
 	register(
-		ranged("coalesce", 1, -1, pure(fnCoalesce)),
+		selecting(ranged("coalesce", 1, -1, pure(fnCoalesce))),
 		withFast2(fixed("equals", 2, pure(func(a []any) (any, error) { return Equal(a[0], a[1]), nil })), func(x, y any) (any, error) { return Equal(x, y), nil }),
 		fixed("greater", 2, pure(comparer("greater", func(c int) bool { return c > 0 }))),
 		fixed("greaterOrEquals", 2, pure(comparer("greaterOrEquals", func(c int) bool { return c >= 0 }))),

@@ -10,13 +10,13 @@ import (
 
 func init() {
 	register(
-		fixed("parameters", 1, fnParameters),
-		fixed("field", 1, fnField),
-		ranged("current", 0, 1, fnCurrent),
-		fixed("requestContext", 0, func(env Env, _ []any) (any, error) { return env.RequestContext(), nil }),
-		fixed("policy", 0, func(env Env, _ []any) (any, error) { return env.Policy(), nil }),
-		fixed("resourceGroup", 0, func(env Env, _ []any) (any, error) { return env.ResourceGroup(), nil }),
-		fixed("subscription", 0, func(env Env, _ []any) (any, error) { return env.Subscription(), nil }),
+		selecting(fixed("parameters", 1, fnParameters)),
+		selecting(fixed("field", 1, fnField)),
+		selecting(ranged("current", 0, 1, fnCurrent)),
+		selecting(fixed("requestContext", 0, func(env Env, _ []any) (any, error) { return env.RequestContext(), nil })),
+		selecting(fixed("policy", 0, func(env Env, _ []any) (any, error) { return env.Policy(), nil })),
+		selecting(fixed("resourceGroup", 0, func(env Env, _ []any) (any, error) { return env.ResourceGroup(), nil })),
+		selecting(fixed("subscription", 0, func(env Env, _ []any) (any, error) { return env.Subscription(), nil })),
 		ranged("utcNow", 0, 1, fnUTCNow),
 		fixed("addDays", 2, pure(fnAddDays)),
 		fixed("ipRangeContains", 2, pure(fnIPRangeContains)),

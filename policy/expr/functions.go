@@ -22,6 +22,10 @@ type funcDef struct {
 	// result saves the allocations of rebuilding it. Results are shared,
 	// so they must be treated as read-only, like every value Eval returns.
 	memo bool
+	// selects marks functions whose array or object results are taken
+	// whole from their arguments or the environment (field, tryGet, first,
+	// take, …), so the evaluation limits need not be checked again.
+	selects bool
 	// lazy receives the unevaluated arguments (if).
 	lazy func(env Env, args []Node) (any, error)
 	// templateOnly functions exist in ARM deployment templates but Azure
@@ -51,6 +55,13 @@ func ranged(display string, lo, hi int, call func(Env, []any) (any, error)) *fun
 // withFast2 attaches a two-argument fast path to a fixed-arity function.
 func withFast2(d *funcDef, f func(x, y any) (any, error)) *funcDef {
 	d.call2 = f
+	return d
+}
+
+// selecting marks a function that returns parts of its inputs or of the
+// environment.
+func selecting(d *funcDef) *funcDef {
+	d.selects = true
 	return d
 }
 

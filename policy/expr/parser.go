@@ -59,6 +59,20 @@ func (e *Expr) Uses(fn string) bool {
 	return found
 }
 
+// CallCount returns the number of function calls in the expression. Azure
+// limits a policy rule to 2,048 policy functions in all; the definition
+// validator adds up the counts of a rule's expressions.
+func (e *Expr) CallCount() int {
+	n := 0
+	Walk(e.root, func(x Node) bool {
+		if _, ok := x.(*Call); ok {
+			n++
+		}
+		return true
+	})
+	return n
+}
+
 // IsExpression reports whether a JSON string value is a template expression:
 // it starts with '[' and ends with ']' and does not start with the "[["
 // escape.

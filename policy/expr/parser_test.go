@@ -115,6 +115,9 @@ func TestUsesAndWalk(t *testing.T) {
 	if got := strings.Join(calls, ","); got != "if,empty,field,current,requestcontext" {
 		t.Errorf("Walk visited %s", got)
 	}
+	if got := e.CallCount(); got != 5 {
+		t.Errorf("CallCount() = %d, want 5", got)
+	}
 	var n int
 	Walk(e.Root(), func(Node) bool { n++; return false })
 	if n != 1 {
