@@ -61,7 +61,7 @@ func CompileQuery(expr string) (q *CompiledQuery, err error) {
 	if err := checkStrict(ast); err != nil {
 		return nil, &QueryError{Expr: expr, Parse: true, Err: err}
 	}
-	compiled, err := jmespath.Compile(expr)
+	compiled, err := jmespath.Compile(expr, pyFunctionEntries...)
 	if err != nil {
 		return nil, &QueryError{Expr: expr, Parse: true, Err: err}
 	}

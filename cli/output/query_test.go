@@ -121,7 +121,25 @@ func TestQueryErrors(t *testing.T) {
 		// jmespath.py looks functions up while searching; az reports it through its error handler.
 		{"unknown function", "tostring(@)", false, "Invalid jmespath query supplied for `--query`: Unknown function: tostring()"},
 		{"extension function", "items(@)", false, "Invalid jmespath query supplied for `--query`: Unknown function: items()"},
-		{"wrong argument type", "length(`1`)", false, "Invalid jmespath query supplied for `--query`: "},
+	}
+	// Runtime errors carry jmespath.py 1.0.1's own wording (checked against it).
+	const prefix = "Invalid jmespath query supplied for `--query`: "
+	for _, rt := range []struct{ expr, msg string }{
+		{"length(`1`)", `In function length(), invalid type for value: 1, expected one of: ['string', 'array', 'object'], received: "number"`},
+		{"length(a, b)", "Expected 1 argument for function length(), received 2"},
+		{"not_null()", "Expected at least 1 argument for function not_null(), received 0"},
+		{"sort_by(@, &properties.provisioningState == 'x')", `In function sort_by(), invalid type for value: {'id': '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-audit-weu', 'location': 'westeurope', 'managedBy': None, 'name': 'rg-audit-weu', 'properties': {'provisioningState': 'Succeeded'}, 'tags': {'env': 'prod', 'owner': 'platform'}, 'type': 'Microsoft.Resources/resourceGroups'}, expected one of: ['string', 'number'], received: "boolean"`},
+		{"sort_by(@, &tags.env)", `In function sort_by(), invalid type for value: None, expected one of: ['string'], received: "null"`},
+		{"max([`1`, 'a'])", `In function max(), invalid type for value: a, expected one of: ['array-number', 'array-string'], received: "str"`},
+		{"join(',', [`1`])", `In function join(), invalid type for value: 1, expected one of: ['array-string'], received: "int"`},
+		{"sort([`true`])", `In function sort(), invalid type for value: True, expected one of: ['array-string', 'array-number'], received: "bool"`},
+		{"starts_with(@, 'a')", `In function starts_with(), invalid type for value: [`},
+	} {
+		tests = append(tests, struct {
+			name, expr string
+			parse      bool
+			want       string
+		}{rt.expr, rt.expr, false, prefix + rt.msg})
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
