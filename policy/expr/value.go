@@ -3,6 +3,7 @@ package expr
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -36,10 +37,11 @@ func numberValue(n json.Number) any {
 		return i
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return s
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return s // not a number at all: a hand-made json.Number
 	}
-	return floatValue(f)
+	return floatValue(f) // out-of-range numbers become ±Inf
+
 }
 
 // floatValue keeps integral floats that fit in int64 as int64, as JSON
@@ -89,36 +91,36 @@ func Normalize(v any) any {
 	case float32:
 		return floatValue(float64(x))
 	case []any:
+		if isNormal(x) {
+			return x
+		}
+		out := make([]any, len(x))
 		for i, e := range x {
-			if n := Normalize(e); !sameShape(n, e) {
-				out := make([]any, len(x))
-				copy(out, x[:i])
-				out[i] = n
-				for j := i + 1; j < len(x); j++ {
-					out[j] = Normalize(x[j])
-				}
-				return out
-			}
+			out[i] = Normalize(e)
 		}
-		return x
+		return out
 	case map[string]any:
-		for _, e := range x {
-			if n := Normalize(e); !sameShape(n, e) {
-				out := make(map[string]any, len(x))
-				for k, e2 := range x {
-					out[k] = Normalize(e2)
-				}
-				return out
-			}
+		if isNormal(x) {
+			return x
 		}
-		return x
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = Normalize(e)
+		}
+		return out
 	case []string:
+		if x == nil {
+			return nil
+		}
 		out := make([]any, len(x))
 		for i, s := range x {
 			out[i] = s
 		}
 		return out
 	case map[string]string:
+		if x == nil {
+			return nil
+		}
 		out := make(map[string]any, len(x))
 		for k, s := range x {
 			out[k] = s
@@ -128,21 +130,29 @@ func Normalize(v any) any {
 	return normalizeReflect(reflect.ValueOf(v))
 }
 
-// sameShape reports whether Normalize left a value untouched (so no copy of
-// the enclosing container is needed).
-func sameShape(n, old any) bool {
-	switch o := old.(type) {
+// isNormal reports whether v is already in the value model all the way
+// down, so Normalize can return it without copying.
+func isNormal(v any) bool {
+	switch x := v.(type) {
 	case nil, bool, int64, string:
 		return true
-	case []any:
-		nn, ok := n.([]any)
-		return ok && len(nn) == len(o) && (len(o) == 0 || &nn[0] == &o[0])
-	case map[string]any:
-		nm, ok := n.(map[string]any)
-		return ok && reflect.ValueOf(nm).UnsafePointer() == reflect.ValueOf(o).UnsafePointer()
 	case float64:
-		_, ok := n.(float64)
-		return ok
+		_, isFloat := floatValue(x).(float64)
+		return isFloat
+	case []any:
+		for _, e := range x {
+			if !isNormal(e) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		for _, e := range x {
+			if !isNormal(e) {
+				return false
+			}
+		}
+		return true
 	}
 	return false
 }

@@ -18,6 +18,7 @@ func TestDecodeJSON(t *testing.T) {
 		{`1e3`, int64(1000)},
 		{`9223372036854775807`, int64(math.MaxInt64)},
 		{`9223372036854775808`, 9223372036854775808.0},
+		{`1e400`, math.Inf(1)},
 		{`"s"`, "s"},
 		{`true`, true},
 		{`null`, nil},
@@ -64,7 +65,9 @@ func TestNormalize(t *testing.T) {
 		{"nested float in []any", []any{1.0, "x"}, arr(int64(1), "x")},
 		{"nested in map", map[string]any{"n": 2.0, "l": []string{"a"}}, obj("n", int64(2), "l", arr("a"))},
 		{"struct via JSON", named{A: 1, B: "x"}, obj("a", int64(1), "b", "x")},
-		{"nil slice", []string(nil), arr()},
+		{"nil []string", []string(nil), nil},
+		{"nil map", map[string]string(nil), nil},
+		{"nil []int", []int(nil), nil},
 		{"pointer", func() any { s := "p"; return &s }(), "p"},
 	}
 	for _, tt := range tests {
