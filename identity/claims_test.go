@@ -110,7 +110,7 @@ func TestRequestIdentityGolden(t *testing.T) {
 	}
 	masked := map[string]any{}
 	volatile := map[string]bool{"iat": true, "nbf": true, "exp": true, "uti": true, "iss": true,
-		"http://schemas.microsoft.com/identity/claims/objectidentifier": true,
+		"http://schemas.microsoft.com/identity/claims/objectidentifier":        true,
 		"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier": true}
 	for k, v := range obj {
 		if volatile[k] {

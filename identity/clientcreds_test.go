@@ -23,7 +23,7 @@ import (
 	"github.com/palisade/palisade/identity"
 )
 
-func newSP(t *testing.T, e *env) (appID, secret string) {
+func newSP(t testing.TB, e *env) (appID, secret string) {
 	t.Helper()
 	boot, err := e.svc.EnsureServicePrincipal(context.Background(), "", "", "deployer")
 	if err != nil {

@@ -108,7 +108,7 @@ type env struct {
 // cheapArgon keeps password hashing fast in tests.
 var cheapArgon = identity.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
 
-func newEnv(t *testing.T, mod ...func(*identity.Config)) *env {
+func newEnv(t testing.TB, mod ...func(*identity.Config)) *env {
 	t.Helper()
 	e := &env{dir: &spyDirectory{Directory: memdir.NewDirectory()}, keys: &memdir.KeyStore{}, clock: &clock{}, rec: &recorder{}}
 	var h http.Handler
@@ -136,7 +136,7 @@ func newEnv(t *testing.T, mod ...func(*identity.Config)) *env {
 func (e *env) url(path string) string { return e.srv.URL + "/" + testTenant + path }
 
 // postForm posts to the token endpoint and decodes the JSON answer.
-func (e *env) token(t *testing.T, form url.Values) (int, map[string]any) {
+func (e *env) token(t testing.TB, form url.Values) (int, map[string]any) {
 	t.Helper()
 	resp, err := e.srv.Client().PostForm(e.url("/oauth2/v2.0/token"), form)
 	if err != nil {
