@@ -14,5 +14,20 @@
 //
 // The reference for every byte printed here is knack's knack/output.py and
 // knack/query.py (microsoft/knack), Python's json.dumps, PyYAML's safe_dump,
-// tabulate's "simple" format and azure-core's ARM error formatting.
+// tabulate's "simple" format with wcwidth, jmespath.py's error wording and
+// azure-core's ARM error formatting. The golden files under testdata/golden
+// are checked against knack itself by testdata/knack_crosscheck.py.
+//
+// Entry points: Write (format a result, applying Options.Query), Query and
+// CompileQuery (--query alone), WriteError/WriteARMError/ParseARMError (an
+// ARM error as az prints it), WriteFailure (any command failure, with az's
+// exit code) and the table transformers in TableTransformers.
+//
+// Known differences from az, all due to Go values: object keys have no
+// order of their own, so where az would keep the service's key order (table
+// columns under --query for objects that did not come from a multiselect
+// hash, value projections such as foo.*) this package sorts or leaves the
+// order unspecified; and a float that is integral (2.0) comes out of a
+// --query as an integer (2), because the JMESPath library computes with
+// float64 only.
 package output

@@ -38,8 +38,7 @@ func Write(w io.Writer, result any, opt Options) error {
 		format = "json"
 	}
 	if !validFormat(format) {
-		return fmt.Errorf("argument --output/-o: invalid choice: %s (choose from %s)",
-			pyQuote(format), quotedList(Formats))
+		return &FormatError{Format: format}
 	}
 	v, err := normalize(result)
 	if err != nil {
@@ -81,6 +80,18 @@ func Write(w io.Writer, result any, opt Options) error {
 		return fmt.Errorf("write %s output: %w", format, err)
 	}
 	return nil
+}
+
+// FormatError is an --output value az does not know; az's argument parser
+// rejects it (exit code 2).
+type FormatError struct {
+	// Format is the rejected value, lower-cased as az lower-cases it.
+	Format string
+}
+
+// Error returns argparse's wording for an invalid choice.
+func (e *FormatError) Error() string {
+	return fmt.Sprintf("argument --output/-o: invalid choice: %s (choose from %s)", pyQuote(e.Format), quotedList(Formats))
 }
 
 func validFormat(f string) bool {
