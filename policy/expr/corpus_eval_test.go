@@ -101,9 +101,7 @@ func TestEvalBuiltInCorpus(t *testing.T) {
 				var ee *EvalError
 				if err != nil {
 					fieldFailures++
-					if os.Getenv("SHOWFAIL") != "" {
-						t.Log(s, err)
-					}
+					t.Logf("%s: %s: %v", filepath.Base(path), s, err)
 					if !errors.As(err, &ee) {
 						t.Errorf("%s: %q failed with %T: %v", path, s, err, err)
 					}
