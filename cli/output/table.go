@@ -153,6 +153,11 @@ func tabulateSimple(rows []tableRow) string {
 	}
 	cells := make([][]string, len(rows))
 	multiline := false
+	for _, h := range headers {
+		if strings.ContainsAny(h, "\r\n") {
+			multiline = true
+		}
+	}
 	for i, r := range rows {
 		cells[i] = make([]string, len(headers))
 		for j, h := range headers {
@@ -169,42 +174,50 @@ func tabulateSimple(rows []tableRow) string {
 	}
 	widths := make([]int, len(headers))
 	for j, h := range headers {
-		widths[j] = displayWidth(h) + 2
+		for _, line := range cellLines(h, multiline) {
+			widths[j] = max(widths[j], displayWidth(line)+2)
+		}
 		for i := range cells {
 			for _, line := range cellLines(cells[i][j], multiline) {
 				widths[j] = max(widths[j], displayWidth(line))
 			}
 		}
 	}
-	var lines []string
-	lines = append(lines, joinRow(headers, widths))
+	lines := rowLines(headers, widths, multiline)
 	rule := make([]string, len(headers))
 	for j, w := range widths {
 		rule[j] = strings.Repeat("-", w)
 	}
 	lines = append(lines, joinRow(rule, widths))
 	for _, row := range cells {
-		if !multiline {
-			lines = append(lines, joinRow(row, widths))
-			continue
-		}
-		split := make([][]string, len(row))
-		n := 0
-		for j, c := range row {
-			split[j] = cellLines(c, true)
-			n = max(n, len(split[j]))
-		}
-		for l := 0; l < n; l++ {
-			line := make([]string, len(row))
-			for j := range row {
-				if l < len(split[j]) {
-					line[j] = split[j][l]
-				}
-			}
-			lines = append(lines, joinRow(line, widths))
-		}
+		lines = append(lines, rowLines(row, widths, multiline)...)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// rowLines renders one row; in a multiline table a row takes as many lines
+// as its tallest cell, shorter cells padded with blank lines.
+func rowLines(row []string, widths []int, multiline bool) []string {
+	if !multiline {
+		return []string{joinRow(row, widths)}
+	}
+	split := make([][]string, len(row))
+	n := 0
+	for j, c := range row {
+		split[j] = cellLines(c, true)
+		n = max(n, len(split[j]))
+	}
+	var lines []string
+	for l := 0; l < n; l++ {
+		line := make([]string, len(row))
+		for j := range row {
+			if l < len(split[j]) {
+				line[j] = split[j][l]
+			}
+		}
+		lines = append(lines, joinRow(line, widths))
+	}
+	return lines
 }
 
 // cellLines splits a cell as Python's str.splitlines does for the common

@@ -28,6 +28,10 @@ func formatYAML(v any, color bool) ([]byte, error) {
 	return []byte(e.b.String()), nil
 }
 
+// ansiDocumentEnd is Pygments' colour for the "..." document end marker
+// (underlined cyan).
+const ansiDocumentEnd = "\x1b[04m\x1b[36m"
+
 // ansiQuotedSpace is the colour Pygments' YAML lexer gives runs of spaces
 // inside a single-quoted scalar (red).
 const ansiQuotedSpace = "\x1b[31m"
@@ -87,8 +91,11 @@ func (e *yamlEmitter) writeIndicator(ind string, needWhitespace, whitespace, ind
 		e.write(" ", ansiSpace)
 	}
 	code := ""
-	if ind == "'" || ind == `"` {
+	switch ind {
+	case "'", `"`:
 		code = ansiString
+	case "...":
+		code = ansiDocumentEnd
 	}
 	e.write(ind, code)
 	e.whitespace = whitespace
@@ -184,11 +191,12 @@ func (e *yamlEmitter) mapping(keys []string, get func(string) any) error {
 	return nil
 }
 
-// isSimpleYAMLKey is PyYAML's check_simple_key for a string key: shorter
-// than 128 characters, not empty and on one line.
+// isSimpleYAMLKey is PyYAML's check_simple_key for a string key: not empty,
+// on one line, and shorter than 128 characters counting the "!!str" tag
+// PyYAML prepares (though it does not print it).
 func isSimpleYAMLKey(k string) bool {
 	a := analyzeYAMLScalar(k)
-	return len([]rune(k)) < 128 && !a.empty && !a.multiline
+	return len([]rune(k))+len("!!str") < 128 && !a.empty && !a.multiline
 }
 
 // yamlScalarText is SafeRepresenter's text for a scalar: null, true/false,
@@ -389,6 +397,16 @@ func (e *yamlEmitter) writePlain(text []rune, split bool) {
 		e.write(" ", ansiSpace)
 	}
 	e.whitespace, e.indention = false, false
+	if e.ctx.simpleKey {
+		// A simple key is one line and never folded; Pygments colours it
+		// as a single span, unless it holds a quote character.
+		code := ansiKey
+		if strings.ContainsAny(string(text), `'"`) {
+			code = ""
+		}
+		e.write(string(text), code)
+		return
+	}
 	spaces, breaks := false, false
 	start := 0
 	for end := 0; end <= len(text); end++ {
