@@ -23,11 +23,13 @@
 // ARM error as az prints it), WriteFailure (any command failure, with az's
 // exit code) and the table transformers in TableTransformers.
 //
-// Known differences from az, all due to Go values: object keys have no
+// Known differences from az. Go maps keep no key order: object keys have no
 // order of their own, so where az would keep the service's key order (table
 // columns under --query for objects that did not come from a multiselect
 // hash, value projections such as foo.*) this package sorts or leaves the
 // order unspecified; and a float that is integral (2.0) comes out of a
 // --query as an integer (2), because the JMESPath library computes with
-// float64 only.
+// float64 only (so avg() of integers with a whole mean prints 3, not 3.0).
+// yamlc colours follow Pygments' YAML lexer for ordinary documents but not
+// its error tokens (a no-break space, for instance).
 package output

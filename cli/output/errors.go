@@ -11,10 +11,15 @@ import (
 // ARMError is the error object of an ARM error response ({"error": {...}}),
 // with the parts az prints.
 type ARMError struct {
-	Code           string
-	Message        string
-	Target         string
-	Details        []ARMError
+	// Code is the machine-readable error code, e.g. RequestDisallowedByPolicy.
+	Code string
+	// Message is the human-readable message.
+	Message string
+	// Target names what the error is about ("" when absent).
+	Target string
+	// Details are nested errors, printed under "Exception Details:".
+	Details []ARMError
+	// AdditionalInfo holds typed extra information, such as PolicyViolation.
 	AdditionalInfo []AdditionalInfo
 	// InnerError is printed as JSON when not empty (ODataV4 "innererror").
 	InnerError any
@@ -23,6 +28,7 @@ type ARMError struct {
 // AdditionalInfo is one entry of an ARM error's additionalInfo, such as the
 // PolicyViolation entry of a RequestDisallowedByPolicy error.
 type AdditionalInfo struct {
+	// Type names the kind of information, e.g. PolicyViolation.
 	Type string
 	// Info is printed as JSON; use *OrderedMap to keep the service's key order.
 	Info any
