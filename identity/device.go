@@ -188,5 +188,5 @@ func (s *Service) grantDeviceCode(w http.ResponseWriter, r *http.Request) *oauth
 	if f.Get("scope") == "" {
 		f.Set("scope", rec.Scope)
 	}
-	return s.issueUserTokens(ctx, w, r, u, *rec.Session, rec.Resource, rec.ACRS, "")
+	return s.issueUserTokens(ctx, w, r, u, *rec.Session, rec.Resource, rec.ACRS, "", "")
 }

@@ -245,7 +245,7 @@ func (s *Service) grantPassword(w http.ResponseWriter, r *http.Request) *oauthEr
 	}
 	s.recordUserSuccess(ctx, u, meta)
 	se := session{UserID: u.ObjectID, ClientID: clientID, AMR: amrFor(mfa), AuthTime: s.now().Unix()}
-	return s.issueUserTokens(ctx, w, r, u, se, resource, creq.acrs, "")
+	return s.issueUserTokens(ctx, w, r, u, se, resource, creq.acrs, "", "")
 }
 
 // refreshRecord is what a refresh token stands for.
@@ -257,8 +257,8 @@ type refreshRecord struct {
 
 // issueUserTokens writes a token response with an access token, a rotated
 // refresh token in the given family (a new family when empty), and an ID
-// token and client_info when asked for.
-func (s *Service) issueUserTokens(ctx context.Context, w http.ResponseWriter, r *http.Request, u *User, se session, resource string, acrs []string, family string) *oauthError {
+// token (carrying nonce) and client_info when asked for.
+func (s *Service) issueUserTokens(ctx context.Context, w http.ResponseWriter, r *http.Request, u *User, se session, resource string, acrs []string, family, nonce string) *oauthError {
 	at, exp, err := s.userAccessToken(u, se, resource, acrs)
 	if err != nil {
 		return newOAuthError(500, "server_error", 90033, "The token could not be signed.")
@@ -277,8 +277,8 @@ func (s *Service) issueUserTokens(ctx context.Context, w http.ResponseWriter, r 
 		return newOAuthError(500, "server_error", 90033, "The refresh token could not be stored.")
 	}
 	resp.RefreshToken = rt
-	if strings.Contains(" "+r.PostForm.Get("scope")+" ", " openid ") {
-		if resp.IDToken, err = s.idToken(u, se, ""); err != nil {
+	if strings.Contains(" "+r.PostForm.Get("scope")+" ", " openid ") || nonce != "" {
+		if resp.IDToken, err = s.idToken(u, se, nonce); err != nil {
 			return newOAuthError(500, "server_error", 90033, "The ID token could not be signed.")
 		}
 	}
@@ -355,7 +355,7 @@ func (s *Service) grantRefreshToken(w http.ResponseWriter, r *http.Request) *oau
 	}
 	_ = s.putJSON(ctx, "refresh-used", key, rec.Family, time.Unix(rec.Expires, 0))
 	s.recordUserSuccess(ctx, u, meta)
-	return s.issueUserTokens(ctx, w, r, u, rec.Session, resource, creq.acrs, rec.Family)
+	return s.issueUserTokens(ctx, w, r, u, rec.Session, resource, creq.acrs, rec.Family, "")
 }
 
 // codeRecord is what an authorization code stands for.
@@ -425,5 +425,5 @@ func (s *Service) grantAuthorizationCode(w http.ResponseWriter, r *http.Request)
 		}
 		resource = res
 	}
-	return s.issueUserTokens(ctx, w, r, u, rec.Session, resource, rec.ACRS, "")
+	return s.issueUserTokens(ctx, w, r, u, rec.Session, resource, rec.ACRS, "", rec.Nonce)
 }

@@ -15,6 +15,7 @@ import (
 //	GET  /{tenant}/oauth2/v2.0/authorize   (+ POST: the sign-in form)
 //	POST /{tenant}/oauth2/v2.0/devicecode
 //	GET  /{tenant}/oauth2/deviceauth       (+ POST: code entry and sign-in)
+//	GET  /common/UserRealm/{user}          (MSAL's realm lookup before ROPC)
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", s.tenantOnly(s.handleDiscovery))
@@ -26,6 +27,7 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/devicecode", s.tenantOnly(s.handleDeviceCode))
 	mux.HandleFunc("GET /{tenant}/oauth2/deviceauth", s.tenantOnly(s.handleDevicePage))
 	mux.HandleFunc("POST /{tenant}/oauth2/deviceauth", s.tenantOnly(s.handleSignInPost))
+	mux.HandleFunc("GET /{tenant}/UserRealm/{user}", s.tenantOnly(s.handleUserRealm))
 	return mux
 }
 
@@ -83,4 +85,17 @@ func (s *Service) handleKeys(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	_, _ = w.Write(b)
+}
+
+// handleUserRealm answers MSAL's home-realm discovery, which it calls before
+// the password grant: every account here is a managed (not federated) one.
+func (s *Service) handleUserRealm(w http.ResponseWriter, r *http.Request) {
+	host := strings.TrimPrefix(strings.TrimPrefix(s.cfg.BaseURL, "https://"), "http://")
+	writeJSON(w, http.StatusOK, map[string]any{
+		"ver":                 "1.0",
+		"account_type":        "Managed",
+		"domain_name":         s.cfg.Domain,
+		"cloud_instance_name": host,
+		"cloud_audience_urn":  "urn:federation:MicrosoftOnline",
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -91,6 +92,9 @@ type Service struct {
 	keys *keySet
 	rec  SignInRecorder
 	now  func() time.Time
+	// totpMu makes "check the step is unused, then mark it used" atomic
+	// within this process.
+	totpMu sync.Mutex
 }
 
 // New validates cfg, loads (or creates) the signing keys and returns the
@@ -169,6 +173,23 @@ func (s *Service) JWKSURL() string {
 // RotateKeys makes a fresh key the signing key; the previous key stays
 // published so tokens it signed keep verifying until they expire.
 func (s *Service) RotateKeys(ctx context.Context) error { return s.keys.rotate(ctx) }
+
+// RotateKeysIfOlder rotates the signing key when the current one is older
+// than maxAge, and reports whether it did. The server calls it
+// periodically (for example daily with maxAge of 30 days).
+func (s *Service) RotateKeysIfOlder(ctx context.Context, maxAge time.Duration) (bool, error) {
+	k, err := s.keys.current()
+	if err != nil {
+		return false, fmt.Errorf("rotate keys: %w", err)
+	}
+	if s.now().Sub(k.created) < maxAge {
+		return false, nil
+	}
+	if err := s.keys.rotate(ctx); err != nil {
+		return false, fmt.Errorf("rotate keys: %w", err)
+	}
+	return true, nil
+}
 
 // upn returns the user principal name for a sign-in name.
 func (s *Service) upn(name string) string {

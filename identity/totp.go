@@ -151,6 +151,8 @@ func (s *Service) checkTOTP(ctx context.Context, userID, secret, code string) er
 	if len(code) != int(totpDigits) {
 		return errTOTPInvalid
 	}
+	s.totpMu.Lock()
+	defer s.totpMu.Unlock()
 	now := s.now()
 	current := now.Unix() / totpPeriod
 	for d := -totpSkew; d <= totpSkew; d++ {
