@@ -77,8 +77,38 @@ func normalize(v any) (any, error) {
 		}
 		return out, nil
 	}
-	if rv := reflect.ValueOf(v); (rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Map || rv.Kind() == reflect.Slice) && rv.IsNil() {
+	rv := reflect.ValueOf(v)
+	if (rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Map || rv.Kind() == reflect.Slice) && rv.IsNil() {
 		return nil, nil
+	}
+	switch {
+	case rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() == reflect.Uint8:
+		// knack's JSON encoder decodes bytes as text.
+		return string(rv.Bytes()), nil
+	case rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array:
+		// Typed slices ([]*OrderedMap, []string, ...) element by element,
+		// so ordered rows keep their order.
+		out := make([]any, rv.Len())
+		for i := range out {
+			n, err := normalize(rv.Index(i).Interface())
+			if err != nil {
+				return nil, fmt.Errorf("index %d: %w", i, err)
+			}
+			out[i] = n
+		}
+		return out, nil
+	case rv.Kind() == reflect.Map && rv.Type().Key().Kind() == reflect.String:
+		out := make(map[string]any, rv.Len())
+		iter := rv.MapRange()
+		for iter.Next() {
+			k := iter.Key().String()
+			n, err := normalize(iter.Value().Interface())
+			if err != nil {
+				return nil, fmt.Errorf("key %q: %w", k, err)
+			}
+			out[k] = n
+		}
+		return out, nil
 	}
 	raw, err := json.Marshal(v)
 	if err != nil {
