@@ -206,7 +206,27 @@ func (p *Property) eval(env Env) (any, error) {
 	if p.claim && t == nil {
 		return nil, nil
 	}
-	return member(t, p.Name, p.claim)
+	return member(t, p.Name, p.claim || isTags(p.Target))
+}
+
+// isTags reports whether n reads a tags object (resourceGroup().tags, subscription().tags,
+// field('tags')): a tag that is not set reads as null rather than failing. Azure's own
+// tag-inheritance definitions (InheritTag_Add_Modify and friends) test
+// [resourceGroup().tags[parameters('tagName')]] against "" to see whether the group carries the
+// tag, which only works if an absent tag is not an evaluation error.
+func isTags(n Node) bool {
+	switch t := n.(type) {
+	case *Property:
+		return strings.EqualFold(t.Name, "tags")
+	case *Call:
+		if t.Name == "field" && len(t.Args) == 1 {
+			if lit, ok := t.Args[0].(*Literal); ok {
+				s, _ := lit.Value.(string)
+				return strings.EqualFold(s, "tags")
+			}
+		}
+	}
+	return false
 }
 
 // member reads a property of an object value. A missing property is an
@@ -241,7 +261,7 @@ func (x *Index) eval(env Env) (any, error) {
 	}
 	switch iv := i.(type) {
 	case string:
-		return member(t, iv, false)
+		return member(t, iv, isTags(x.Target))
 	case int64:
 		arr, ok := t.([]any)
 		if !ok {
