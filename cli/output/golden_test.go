@@ -26,7 +26,7 @@ type goldenCase struct {
 	Formats     []string `json:"formats"`
 }
 
-var defaultGoldenFormats = []string{"json", "yaml", "table", "tsv"}
+var defaultGoldenFormats = []string{"json", "jsonc", "yaml", "yamlc", "table", "tsv"}
 
 func loadInput(t testing.TB, name string) any {
 	t.Helper()

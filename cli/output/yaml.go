@@ -28,6 +28,9 @@ func formatYAML(v any, color bool) ([]byte, error) {
 	return []byte(e.b.String()), nil
 }
 
+// ansiError is Pygments' colour for an error token (underlined bright red).
+const ansiError = "\x1b[04m\x1b[91m"
+
 // ansiDocumentEnd is Pygments' colour for the "..." document end marker
 // (underlined cyan).
 const ansiDocumentEnd = "\x1b[04m\x1b[36m"
@@ -61,9 +64,14 @@ type yamlEmitter struct {
 }
 
 func (e *yamlEmitter) write(s, code string) {
-	if e.color && code != "" && s != "" {
+	switch {
+	case e.color && code != "" && s != "":
 		e.b.WriteString(code + s + ansiReset)
-	} else {
+	case e.color && code == "" && strings.ContainsRune(s, '\u00a0'):
+		// Pygments' YAML lexer flags a no-break space in a plain scalar
+		// as an error token.
+		e.b.WriteString(strings.ReplaceAll(s, "\u00a0", ansiError+"\u00a0"+ansiReset))
+	default:
 		e.b.WriteString(s)
 	}
 	e.column += len([]rune(s))

@@ -84,7 +84,7 @@ def main():
         cases = json.load(f)
     failures = 0
     for case in cases:
-        for fmt in case.get("formats") or ["json", "yaml", "table", "tsv"]:
+        for fmt in case.get("formats") or ["json", "jsonc", "yaml", "yamlc", "table", "tsv"]:
             path = os.path.join("golden", "%s.%s" % (case["name"], fmt))
             with open(path, encoding="utf-8", newline="") as f:
                 golden = f.read()
