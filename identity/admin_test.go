@@ -134,3 +134,22 @@ func TestRotateKeysIfOlder(t *testing.T) {
 		t.Errorf("%d keys published", n)
 	}
 }
+
+// golang.org/x/oauth2 refreshes without a scope parameter; the refresh
+// token remembers its resource.
+func TestOAuth2RefreshWithoutScope(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.svc.CreateUser(context.Background(), "olga", "", "olga-password"); err != nil {
+		t.Fatal(err)
+	}
+	_, body := e.token(t, passwordForm("olga", "olga-password", "", ""))
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, e.srv.Client())
+	ts := oauthConfig(e).TokenSource(ctx, &oauth2.Token{RefreshToken: body["refresh_token"].(string)})
+	tok, err := ts.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.RefreshToken == body["refresh_token"] || claimsOf(t, tok.AccessToken)["aud"] != identity.AudienceManagementCore {
+		t.Errorf("refreshed token %+v", tok)
+	}
+}

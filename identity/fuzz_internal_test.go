@@ -54,3 +54,25 @@ func TestParseClaimsRequest(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParsePHC: stored hash strings never panic the parser and accepted
+// parameters stay within the bounds that keep a sign-in cheap.
+func FuzzParsePHC(f *testing.F) {
+	h, err := HashPassword("seed", Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{h, "$argon2id$v=19$m=4294967295,t=1,p=1$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA",
+		"$argon2id$v=19$m=8,t=1,p=1x$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA", "$argon2i$", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := parsePHC(s)
+		if err != nil {
+			return
+		}
+		if p.memoryKiB > maxArgonMemoryKiB || p.time > maxArgonTime || p.threads == 0 || len(p.salt) < 8 {
+			t.Fatalf("out-of-bounds parameters accepted from %q: %+v", s, p)
+		}
+	})
+}

@@ -252,7 +252,10 @@ func (s *Service) grantPassword(w http.ResponseWriter, r *http.Request) *oauthEr
 type refreshRecord struct {
 	Session session `json:"session"`
 	Family  string  `json:"family"`
-	Expires int64   `json:"expires"`
+	// Resource is the audience of the token issued with it, used when a
+	// refresh request names no scope (golang.org/x/oauth2 sends none).
+	Resource string `json:"resource"`
+	Expires  int64  `json:"expires"`
 }
 
 // issueUserTokens writes a token response with an access token, a rotated
@@ -273,7 +276,7 @@ func (s *Service) issueUserTokens(ctx context.Context, w http.ResponseWriter, r 
 		return newOAuthError(500, "server_error", 90033, "The refresh token could not be created.")
 	}
 	rexp := s.now().Add(s.cfg.RefreshLifetime)
-	if err := s.putJSON(ctx, "refresh", digest(rt), refreshRecord{Session: se, Family: family, Expires: rexp.Unix()}, rexp); err != nil {
+	if err := s.putJSON(ctx, "refresh", digest(rt), refreshRecord{Session: se, Family: family, Resource: resource, Expires: rexp.Unix()}, rexp); err != nil {
 		return newOAuthError(500, "server_error", 90033, "The refresh token could not be stored.")
 	}
 	resp.RefreshToken = rt
@@ -337,9 +340,12 @@ func (s *Service) grantRefreshToken(w http.ResponseWriter, r *http.Request) *oau
 	if err != nil || u.Disabled {
 		return failure(nil, invalidGrant(aadUserDisabled, "The user account no longer exists or is disabled."))
 	}
-	resource, e := s.resourceFromScope(f.Get("scope"))
-	if e != nil {
-		return failure(u, e)
+	resource := rec.Resource
+	if f.Get("scope") != "" || resource == "" {
+		var e *oauthError
+		if resource, e = s.resourceFromScope(f.Get("scope")); e != nil {
+			return failure(u, e)
+		}
 	}
 	creq, err := parseClaimsRequest(f.Get("claims"))
 	if err != nil {

@@ -3,6 +3,7 @@ package identity
 import (
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Handler returns the issuer's HTTP endpoints, at Entra ID v2.0 paths
@@ -77,6 +78,7 @@ func (s *Service) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 
 // handleKeys serves the JWKS: the current and the previous signing key.
 func (s *Service) handleKeys(w http.ResponseWriter, r *http.Request) {
+	s.keys.refreshIfStale(r.Context(), 5*time.Minute)
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	b, err := marshalJSON(s.keys.jwks())
 	if err != nil {

@@ -70,7 +70,10 @@ func (ks *keySet) reload(ctx context.Context) error {
 	}
 	sort.SliceStable(keys, func(i, j int) bool { return keys[i].created.After(keys[j].created) })
 	ks.mu.Lock()
-	ks.keys = keys
+	if len(keys) > 0 || len(ks.keys) == 0 {
+		// an empty store never takes away the keys already in use
+		ks.keys = keys
+	}
 	ks.reloaded = ks.now()
 	ks.mu.Unlock()
 	return nil
@@ -184,6 +187,17 @@ func (ks *keySet) lookup(kid string) (*rsa.PublicKey, bool) {
 		}
 	}
 	return nil, false
+}
+
+// refreshIfStale re-reads the store when it was last read more than maxAge
+// ago, so a rotation made by another replica reaches this one's JWKS.
+func (ks *keySet) refreshIfStale(ctx context.Context, maxAge time.Duration) {
+	ks.mu.RLock()
+	stale := ks.now().Sub(ks.reloaded) > maxAge
+	ks.mu.RUnlock()
+	if stale {
+		_ = ks.reload(ctx) // on error keep serving the keys already loaded
+	}
 }
 
 // jwks returns the published keys as a JSON Web Key Set.

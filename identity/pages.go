@@ -148,7 +148,7 @@ func (s *Service) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	resource, e := s.resourceFromScope(q.Get("scope"))
 	if e != nil {
-		redirectError(w, r, redirectURI, state, e.code, e.Error())
+		redirectError(w, r, redirectURI, state, e.code, "AADSTS"+strconv.Itoa(e.aadsts)+": "+e.desc)
 		return
 	}
 	creq, err := parseClaimsRequest(q.Get("claims"))

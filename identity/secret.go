@@ -41,36 +41,58 @@ func HashPassword(password string, p Argon2Params) (string, error) {
 // errBadHash reports a stored hash that cannot be parsed.
 var errBadHash = errors.New("malformed argon2id hash")
 
+// phc is a parsed argon2id PHC string.
+type phc struct {
+	memoryKiB, time uint32
+	threads         uint8
+	salt, sum       []byte
+}
+
+// Bounds on parameters read from a stored hash, so a corrupted or hostile
+// record cannot make a sign-in allocate gigabytes.
+const (
+	maxArgonMemoryKiB = 256 * 1024
+	maxArgonTime      = 16
+)
+
+// parsePHC parses "$argon2id$v=19$m=..,t=..,p=..$salt$hash".
+func parsePHC(encoded string) (phc, error) {
+	var p phc
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
+		return p, errBadHash
+	}
+	if v, err := strconv.Atoi(strings.TrimPrefix(parts[2], "v=")); err != nil || v != argon2.Version {
+		return p, fmt.Errorf("%w: version %q", errBadHash, parts[2])
+	}
+	var rest string
+	// a fourth item means trailing garbage after p=
+	if n, _ := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d%s", &p.memoryKiB, &p.time, &p.threads, &rest); n != 3 {
+		return p, fmt.Errorf("%w: params %q", errBadHash, parts[3])
+	}
+	if p.memoryKiB == 0 || p.time == 0 || p.threads == 0 || p.memoryKiB > maxArgonMemoryKiB || p.time > maxArgonTime {
+		return p, fmt.Errorf("%w: params out of range", errBadHash)
+	}
+	var err error
+	if p.salt, err = base64.RawStdEncoding.DecodeString(parts[4]); err != nil || len(p.salt) < 8 {
+		return p, fmt.Errorf("%w: salt", errBadHash)
+	}
+	if p.sum, err = base64.RawStdEncoding.DecodeString(parts[5]); err != nil || len(p.sum) < 16 || len(p.sum) > 64 {
+		return p, fmt.Errorf("%w: digest", errBadHash)
+	}
+	return p, nil
+}
+
 // CheckPassword reports whether password matches the PHC argon2id string,
 // comparing in constant time. The parameters are read from the string, so
 // hashes made with older parameters keep working.
 func CheckPassword(encoded, password string) (bool, error) {
-	parts := strings.Split(encoded, "$")
-	// "", "argon2id", "v=19", "m=..,t=..,p=..", salt, hash
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false, errBadHash
-	}
-	if v, err := strconv.Atoi(strings.TrimPrefix(parts[2], "v=")); err != nil || v != argon2.Version {
-		return false, fmt.Errorf("%w: version %q", errBadHash, parts[2])
-	}
-	var m, t uint32
-	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
-		return false, fmt.Errorf("%w: params %q: %v", errBadHash, parts[3], err)
-	}
-	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
+	p, err := parsePHC(encoded)
 	if err != nil {
-		return false, fmt.Errorf("%w: salt: %v", errBadHash, err)
+		return false, err
 	}
-	want, err := base64.RawStdEncoding.DecodeString(parts[5])
-	if err != nil || len(want) == 0 {
-		return false, fmt.Errorf("%w: digest", errBadHash)
-	}
-	if m == 0 || t == 0 || p == 0 || m > 1<<22 || t > 64 {
-		return false, fmt.Errorf("%w: params out of range", errBadHash)
-	}
-	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1, nil
+	got := argon2.IDKey([]byte(password), p.salt, p.time, p.memoryKiB, p.threads, uint32(len(p.sum)))
+	return subtle.ConstantTimeCompare(got, p.sum) == 1, nil
 }
 
 // secretAlphabet is the character set of generated client secrets; like

@@ -95,6 +95,9 @@ type Service struct {
 	// totpMu makes "check the step is unused, then mark it used" atomic
 	// within this process.
 	totpMu sync.Mutex
+	// failMu serialises updates of failed sign-in counters within this
+	// process, so parallel guesses are all counted.
+	failMu sync.Mutex
 }
 
 // New validates cfg, loads (or creates) the signing keys and returns the

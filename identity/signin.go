@@ -59,6 +59,8 @@ func (s *Service) checkLocked(ctx context.Context, name string) *oauthError {
 
 // noteFailure counts a failed attempt and locks the account at the limit.
 func (s *Service) noteFailure(ctx context.Context, name string) {
+	s.failMu.Lock()
+	defer s.failMu.Unlock()
 	key := lockKey(name)
 	now := s.now()
 	var fc failureCount
