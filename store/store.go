@@ -114,7 +114,8 @@ type Page struct {
 }
 
 // Event is one activity-log entry. The indexed fields repeat values from
-// Body so queries can filter without parsing JSON.
+// Body so queries can filter without parsing JSON; QueryEvents returns them
+// lower-cased (except ID), so serve Body, which is kept byte for byte.
 type Event struct {
 	// ID is the eventDataId; the store generates one when empty. IDs are
 	// unique.
@@ -213,8 +214,8 @@ type Tx interface {
 	// ErrNotFound.
 	Get(ctx context.Context, key string) (*Document, error)
 	// Put creates or replaces doc when cond holds (else
-	// ErrPreconditionFailed). On replace it keeps the stored ID casing and
-	// CreatedAt. It returns the stored document with its new ETag.
+	// ErrPreconditionFailed). On replace it keeps the stored ID and Name
+	// (their casing from the first create) and CreatedAt. It returns the stored document with its new ETag.
 	Put(ctx context.Context, doc *Document, cond Condition) (*Document, error)
 	// Delete removes the document when cond holds and returns it; missing
 	// documents give ErrNotFound.

@@ -1,0 +1,62 @@
+// Package sqlstore is the SQL implementation of store.Tx shared by the
+// SQLite and PostgreSQL backends. Both use the same tables and statements;
+// a Dialect supplies the few differences (placeholders, row locks) and each
+// backend adapts its driver to Conn, translating driver errors into the
+// store's sentinel errors in one place.
+package sqlstore
+
+import (
+	"context"
+	"strconv"
+)
+
+// Conn runs statements inside one database transaction. Implementations
+// return errors already translated to store errors where one applies.
+type Conn interface {
+	// Exec runs a statement and returns the number of rows it affected.
+	Exec(ctx context.Context, sql string, args ...any) (int64, error)
+	// Query runs a statement that returns rows.
+	Query(ctx context.Context, sql string, args ...any) (Rows, error)
+}
+
+// Rows iterates over a query result, like database/sql.Rows.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+// Dialect holds what differs between the SQL databases.
+type Dialect struct {
+	// Placeholder returns the n-th (1-based) bind parameter.
+	Placeholder func(n int) string
+	// LockRow is appended to a single-row SELECT that a write will follow,
+	// so that concurrent writers queue on the row (" FOR UPDATE" on
+	// PostgreSQL; empty on SQLite, which has one writer at a time).
+	LockRow string
+}
+
+// SQLite is the dialect of SQLite: numbered "?NNN" parameters, no row locks.
+var SQLite = &Dialect{
+	Placeholder: func(n int) string { return "?" + strconv.Itoa(n) },
+}
+
+// Postgres is the dialect of PostgreSQL: "$N" parameters and SELECT ... FOR
+// UPDATE.
+var Postgres = &Dialect{
+	Placeholder: func(n int) string { return "$" + strconv.Itoa(n) },
+	LockRow:     " FOR UPDATE",
+}
+
+// args collects bind parameters while a statement is built.
+type args struct {
+	d    *Dialect
+	vals []any
+}
+
+// add binds v and returns its placeholder.
+func (a *args) add(v any) string {
+	a.vals = append(a.vals, v)
+	return a.d.Placeholder(len(a.vals))
+}

@@ -1,0 +1,398 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/palisade/palisade/store"
+)
+
+// Tx implements store.Tx over a Conn.
+type Tx struct {
+	conn     Conn
+	d        *Dialect
+	now      time.Time
+	writable bool
+	changed  map[string]struct{}
+}
+
+// NewTx wraps conn, an open database transaction. writable is false for
+// View transactions.
+func NewTx(conn Conn, d *Dialect, writable bool) *Tx {
+	return &Tx{conn: conn, d: d, now: Now(), writable: writable}
+}
+
+// Now returns the current time as the store records it: UTC, truncated to
+// microseconds, the precision both databases keep.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// ChangedTypes lists the lower-cased types of the documents this
+// transaction wrote or deleted, sorted; nil when none.
+func (t *Tx) ChangedTypes() []string {
+	if len(t.changed) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(t.changed))
+	for typ := range t.changed {
+		out = append(out, typ)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (t *Tx) touch(typ string) {
+	if t.changed == nil {
+		t.changed = make(map[string]struct{})
+	}
+	t.changed[typ] = struct{}{}
+}
+
+func (t *Tx) checkWritable(op string) error {
+	if !t.writable {
+		return fmt.Errorf("%s: %w", op, store.ErrReadOnly)
+	}
+	return nil
+}
+
+// Now implements store.Tx.
+func (t *Tx) Now() time.Time { return t.now }
+
+const docColumns = "key, id, type, parent_key, subscription_id, resource_group, name, location, tags, body, etag, created_at, updated_at"
+
+// scanDoc reads one row of docColumns.
+func scanDoc(rows Rows) (*store.Document, error) {
+	var (
+		d                store.Document
+		tags             string
+		body             []byte
+		created, updated int64
+	)
+	if err := rows.Scan(&d.Key, &d.ID, &d.Type, &d.ParentKey, &d.SubscriptionID, &d.ResourceGroup, &d.Name,
+		&d.Location, &tags, &body, &d.ETag, &created, &updated); err != nil {
+		return nil, fmt.Errorf("scan document: %w", err)
+	}
+	if tags != "" && tags != "null" {
+		if err := json.Unmarshal([]byte(tags), &d.Tags); err != nil {
+			return nil, fmt.Errorf("decode tags of %s: %w", d.Key, err)
+		}
+	}
+	d.Body = body
+	d.CreatedAt = time.UnixMicro(created).UTC()
+	d.UpdatedAt = time.UnixMicro(updated).UTC()
+	return &d, nil
+}
+
+// queryDocs runs a query returning docColumns rows.
+func (t *Tx) queryDocs(ctx context.Context, sql string, args ...any) ([]*store.Document, error) {
+	rows, err := t.conn.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*store.Document
+	for rows.Next() {
+		d, err := scanDoc(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+func (t *Tx) getDoc(ctx context.Context, key string, lock bool) (*store.Document, error) {
+	a := &args{d: t.d}
+	sql := "SELECT " + docColumns + " FROM documents WHERE key = " + a.add(strings.ToLower(key))
+	if lock {
+		sql += t.d.LockRow
+	}
+	docs, err := t.queryDocs(ctx, sql, a.vals...)
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) == 0 {
+		return nil, store.ErrNotFound
+	}
+	return docs[0], nil
+}
+
+// Get implements store.Tx.
+func (t *Tx) Get(ctx context.Context, key string) (*store.Document, error) {
+	d, err := t.getDoc(ctx, key, false)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", key, err)
+	}
+	return d, nil
+}
+
+// checkCondition applies If-Match / If-None-Match to the current document
+// (nil when missing).
+func checkCondition(cur *store.Document, cond store.Condition) error {
+	if cond.IfMatch != "" {
+		if cur == nil {
+			return fmt.Errorf("if-match %q: document does not exist: %w", cond.IfMatch, store.ErrPreconditionFailed)
+		}
+		if cond.IfMatch != "*" && cond.IfMatch != cur.ETag {
+			return fmt.Errorf("if-match %q: current etag is %q: %w", cond.IfMatch, cur.ETag, store.ErrPreconditionFailed)
+		}
+	}
+	if cond.IfNoneMatch != "" && cur != nil {
+		if cond.IfNoneMatch == "*" {
+			return fmt.Errorf("if-none-match *: document exists: %w", store.ErrPreconditionFailed)
+		}
+		if cond.IfNoneMatch == cur.ETag {
+			return fmt.Errorf("if-none-match %q: etag matches: %w", cond.IfNoneMatch, store.ErrPreconditionFailed)
+		}
+	}
+	return nil
+}
+
+// prepare validates doc and returns a copy with the index fields
+// normalised.
+func prepare(doc *store.Document) (*store.Document, error) {
+	if doc == nil || doc.ID == "" {
+		return nil, fmt.Errorf("document without id: %w", store.ErrInvalid)
+	}
+	d := *doc
+	key := strings.ToLower(d.ID)
+	if d.Key == "" {
+		d.Key = key
+	} else if d.Key != key {
+		return nil, fmt.Errorf("document key %q is not the lower-cased id %q: %w", d.Key, d.ID, store.ErrInvalid)
+	}
+	if len(d.Body) == 0 || !json.Valid(d.Body) {
+		return nil, fmt.Errorf("document %s: body is not valid JSON: %w", d.ID, store.ErrInvalid)
+	}
+	if d.Type == "" {
+		return nil, fmt.Errorf("document %s: empty type: %w", d.ID, store.ErrInvalid)
+	}
+	d.Type = strings.ToLower(d.Type)
+	d.ParentKey = strings.ToLower(d.ParentKey)
+	d.SubscriptionID = strings.ToLower(d.SubscriptionID)
+	d.ResourceGroup = strings.ToLower(d.ResourceGroup)
+	d.Location = strings.ToLower(d.Location)
+	if len(d.Tags) > 0 {
+		d.Tags = maps(d.Tags)
+	} else {
+		d.Tags = nil
+	}
+	return &d, nil
+}
+
+func maps(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// Put implements store.Tx. A replace keeps the stored ID, Name and
+// CreatedAt: ARM returns the casing of the first create.
+func (t *Tx) Put(ctx context.Context, doc *store.Document, cond store.Condition) (*store.Document, error) {
+	if err := t.checkWritable("put"); err != nil {
+		return nil, err
+	}
+	d, err := prepare(doc)
+	if err != nil {
+		return nil, fmt.Errorf("put: %w", err)
+	}
+	if cond != (store.Condition{}) {
+		cur, err := t.getDoc(ctx, d.Key, true)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("put %s: %w", d.ID, err)
+		}
+		if err := checkCondition(cur, cond); err != nil {
+			return nil, fmt.Errorf("put %s: %w", d.ID, err)
+		}
+	}
+	tags := "{}"
+	if d.Tags != nil {
+		b, err := json.Marshal(d.Tags)
+		if err != nil {
+			return nil, fmt.Errorf("put %s: encode tags: %w", d.ID, err)
+		}
+		tags = string(b)
+	}
+	d.ETag = newETag()
+	now := t.now.UnixMicro()
+	a := &args{d: t.d}
+	sql := "INSERT INTO documents (" + docColumns + ") VALUES (" +
+		strings.Join([]string{a.add(d.Key), a.add(d.ID), a.add(d.Type), a.add(d.ParentKey), a.add(d.SubscriptionID),
+			a.add(d.ResourceGroup), a.add(d.Name), a.add(d.Location), a.add(tags), a.add([]byte(d.Body)), a.add(d.ETag),
+			a.add(now), a.add(now)}, ", ") + ") ON CONFLICT (key) "
+	if cond.IfNoneMatch == "*" {
+		// The row was absent when checked; a concurrent creator may still
+		// win the insert, which then must fail the precondition.
+		sql += "DO NOTHING RETURNING id, name, created_at"
+	} else {
+		sql += "DO UPDATE SET type = excluded.type, parent_key = excluded.parent_key, subscription_id = excluded.subscription_id, " +
+			"resource_group = excluded.resource_group, location = excluded.location, tags = excluded.tags, " +
+			"body = excluded.body, etag = excluded.etag, updated_at = excluded.updated_at RETURNING id, name, created_at"
+	}
+	rows, err := t.conn.Query(ctx, sql, a.vals...)
+	if err != nil {
+		return nil, fmt.Errorf("put %s: %w", d.ID, err)
+	}
+	var created int64
+	found := false
+	for rows.Next() {
+		if err := rows.Scan(&d.ID, &d.Name, &created); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("put %s: %w", d.ID, err)
+		}
+		found = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("put %s: %w", d.ID, err)
+	}
+	if !found {
+		return nil, fmt.Errorf("put %s: if-none-match *: created concurrently: %w", d.ID, store.ErrPreconditionFailed)
+	}
+	d.CreatedAt = time.UnixMicro(created).UTC()
+	d.UpdatedAt = t.now
+	if err := t.writeTags(ctx, d); err != nil {
+		return nil, fmt.Errorf("put %s: %w", d.ID, err)
+	}
+	t.touch(d.Type)
+	return d, nil
+}
+
+// writeTags replaces the tag index rows of d. Tag names are stored
+// lower-cased (ARM compares them ignoring case), values as given.
+func (t *Tx) writeTags(ctx context.Context, d *store.Document) error {
+	a := &args{d: t.d}
+	if _, err := t.conn.Exec(ctx, "DELETE FROM document_tags WHERE doc_key = "+a.add(d.Key), a.vals...); err != nil {
+		return fmt.Errorf("clear tags: %w", err)
+	}
+	if len(d.Tags) == 0 {
+		return nil
+	}
+	a = &args{d: t.d}
+	var b strings.Builder
+	b.WriteString("INSERT INTO document_tags (doc_key, name, value) VALUES ")
+	names := make([]string, 0, len(d.Tags))
+	for name := range d.Tags {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for i, name := range names {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + a.add(d.Key) + ", " + a.add(strings.ToLower(name)) + ", " + a.add(d.Tags[name]) + ")")
+	}
+	b.WriteString(" ON CONFLICT (doc_key, name) DO NOTHING")
+	if _, err := t.conn.Exec(ctx, b.String(), a.vals...); err != nil {
+		return fmt.Errorf("index tags: %w", err)
+	}
+	return nil
+}
+
+// Delete implements store.Tx.
+func (t *Tx) Delete(ctx context.Context, key string, cond store.Condition) (*store.Document, error) {
+	if err := t.checkWritable("delete"); err != nil {
+		return nil, err
+	}
+	cur, err := t.getDoc(ctx, key, true)
+	if err != nil && !(errors.Is(err, store.ErrNotFound) && cond != (store.Condition{})) {
+		return nil, fmt.Errorf("delete %s: %w", key, err)
+	}
+	if err := checkCondition(cur, cond); err != nil {
+		return nil, fmt.Errorf("delete %s: %w", key, err)
+	}
+	if cur == nil {
+		return nil, fmt.Errorf("delete %s: %w", key, store.ErrNotFound)
+	}
+	a := &args{d: t.d}
+	if _, err := t.conn.Exec(ctx, "DELETE FROM documents WHERE key = "+a.add(cur.Key), a.vals...); err != nil {
+		return nil, fmt.Errorf("delete %s: %w", key, err)
+	}
+	t.touch(cur.Type)
+	return cur, nil
+}
+
+// DeleteUnder implements store.Tx.
+func (t *Tx) DeleteUnder(ctx context.Context, key string) ([]*store.Document, error) {
+	if err := t.checkWritable("delete under"); err != nil {
+		return nil, err
+	}
+	lo, hi := underRange(strings.ToLower(key))
+	a := &args{d: t.d}
+	docs, err := t.queryDocs(ctx, "DELETE FROM documents WHERE key > "+a.add(lo)+" AND key < "+a.add(hi)+" RETURNING "+docColumns, a.vals...)
+	if err != nil {
+		return nil, fmt.Errorf("delete under %s: %w", key, err)
+	}
+	slices.SortFunc(docs, func(x, y *store.Document) int { return strings.Compare(x.Key, y.Key) })
+	for _, d := range docs {
+		t.touch(d.Type)
+	}
+	return docs, nil
+}
+
+// List implements store.Tx.
+func (t *Tx) List(ctx context.Context, q store.Query) (store.Page, error) {
+	a := &args{d: t.d}
+	var where []string
+	if len(q.Types) > 0 {
+		ph := make([]string, len(q.Types))
+		for i, typ := range q.Types {
+			ph[i] = a.add(strings.ToLower(typ))
+		}
+		where = append(where, "type IN ("+strings.Join(ph, ", ")+")")
+	}
+	eq := func(col, v string) {
+		if v != "" {
+			where = append(where, col+" = "+a.add(strings.ToLower(v)))
+		}
+	}
+	eq("parent_key", q.ParentKey)
+	eq("subscription_id", q.SubscriptionID)
+	eq("resource_group", q.ResourceGroup)
+	eq("location", q.Location)
+	if q.Under != "" {
+		lo, hi := underRange(strings.ToLower(q.Under))
+		where = append(where, "key > "+a.add(lo)+" AND key < "+a.add(hi))
+	}
+	if q.TagName != "" {
+		cond := "EXISTS (SELECT 1 FROM document_tags t WHERE t.doc_key = documents.key AND t.name = " + a.add(strings.ToLower(q.TagName))
+		if q.TagValue != "" {
+			cond += " AND t.value = " + a.add(q.TagValue)
+		}
+		where = append(where, cond+")")
+	} else if q.TagValue != "" {
+		return store.Page{}, fmt.Errorf("list: tag value without tag name: %w", store.ErrInvalid)
+	}
+	if q.Continuation != "" {
+		after, err := decodeDocToken(q.Continuation)
+		if err != nil {
+			return store.Page{}, fmt.Errorf("list: %w", err)
+		}
+		where = append(where, "key > "+a.add(after))
+	}
+	sql := "SELECT " + docColumns + " FROM documents"
+	if len(where) > 0 {
+		sql += " WHERE " + strings.Join(where, " AND ")
+	}
+	sql += " ORDER BY key"
+	if q.Limit > 0 {
+		sql += " LIMIT " + a.add(q.Limit+1)
+	}
+	docs, err := t.queryDocs(ctx, sql, a.vals...)
+	if err != nil {
+		return store.Page{}, fmt.Errorf("list: %w", err)
+	}
+	var page store.Page
+	if q.Limit > 0 && len(docs) > q.Limit {
+		docs = docs[:q.Limit]
+		page.Continuation = encodeDocToken(docs[len(docs)-1].Key)
+	}
+	page.Documents = docs
+	return page, nil
+}

@@ -1,0 +1,62 @@
+-- Documents: every ARM object, keyed by its lower-cased id. The index
+-- columns are lower-cased copies; body is the ARM JSON as served.
+CREATE TABLE documents (
+    key             TEXT COLLATE "C" PRIMARY KEY,
+    id              TEXT NOT NULL,
+    type            TEXT COLLATE "C" NOT NULL,
+    parent_key      TEXT COLLATE "C" NOT NULL,
+    subscription_id TEXT COLLATE "C" NOT NULL,
+    resource_group  TEXT COLLATE "C" NOT NULL,
+    name            TEXT COLLATE "C" NOT NULL,
+    location        TEXT COLLATE "C" NOT NULL,
+    tags            TEXT NOT NULL,
+    body            BYTEA NOT NULL,
+    etag            TEXT NOT NULL,
+    created_at      BIGINT NOT NULL,
+    updated_at      BIGINT NOT NULL
+);
+CREATE INDEX documents_type ON documents (type, key);
+CREATE INDEX documents_parent ON documents (parent_key, key);
+CREATE INDEX documents_subscription ON documents (subscription_id, resource_group, key);
+
+-- One row per tag, name lower-cased, for tag filters.
+CREATE TABLE document_tags (
+    doc_key TEXT COLLATE "C" NOT NULL REFERENCES documents (key) ON DELETE CASCADE,
+    name    TEXT COLLATE "C" NOT NULL,
+    value   TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (doc_key, name)
+);
+CREATE INDEX document_tags_name ON document_tags (name, value);
+
+-- Activity log. Filter columns are lower-cased; ts is microseconds since
+-- the Unix epoch.
+CREATE TABLE events (
+    id              TEXT COLLATE "C" PRIMARY KEY,
+    ts              BIGINT NOT NULL,
+    subscription_id TEXT COLLATE "C" NOT NULL,
+    tenant_id       TEXT NOT NULL,
+    resource_group  TEXT COLLATE "C" NOT NULL,
+    resource_id     TEXT COLLATE "C" NOT NULL,
+    provider        TEXT NOT NULL,
+    correlation_id  TEXT NOT NULL,
+    caller          TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    level           TEXT NOT NULL,
+    category        TEXT NOT NULL,
+    operation_name  TEXT NOT NULL,
+    body            BYTEA NOT NULL
+);
+CREATE INDEX events_subscription_ts ON events (subscription_id, ts, id);
+CREATE INDEX events_ts ON events (ts);
+CREATE INDEX events_correlation ON events (correlation_id);
+
+-- Short-lived values of the identity service; expires is microseconds since
+-- the epoch, 0 for never.
+CREATE TABLE kv (
+    ns      TEXT COLLATE "C" NOT NULL,
+    key     TEXT COLLATE "C" NOT NULL,
+    value   BYTEA NOT NULL,
+    expires BIGINT NOT NULL,
+    PRIMARY KEY (ns, key)
+);
+CREATE INDEX kv_expires ON kv (expires) WHERE expires <> 0;

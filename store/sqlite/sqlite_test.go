@@ -1,0 +1,76 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/palisade/palisade/store"
+	"github.com/palisade/palisade/store/internal/sqlstore"
+	"github.com/palisade/palisade/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		db, err := Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	})
+}
+
+func TestConformanceMemory(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		db, err := OpenMemory()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	})
+}
+
+// Opening an existing database applies no migration twice and keeps data;
+// a database from a newer program is refused.
+func TestMigrations(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	err = db.Update(ctx, func(tx store.Tx) error { return tx.PutValue(ctx, "ns", "k", []byte("v"), zeroTime) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	db, err = Open(dir)
+	if err != nil {
+		t.Fatalf("second open: %v", err)
+	}
+	var versions int
+	if err := db.w.QueryRow("SELECT COUNT(*) FROM schema_migrations").Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := sqlstore.LoadMigrations(migrationFiles, "migrations")
+	if versions != len(ms) {
+		t.Errorf("schema_migrations has %d rows, want %d", versions, len(ms))
+	}
+	err = db.View(ctx, func(tx store.Tx) error { _, err := tx.GetValue(ctx, "ns", "k"); return err })
+	if err != nil {
+		t.Errorf("data lost across reopen: %v", err)
+	}
+	if _, err := db.w.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := Open(dir); !errors.Is(err, sqlstore.ErrSchemaNewer) {
+		t.Errorf("open of a newer database: %v, want ErrSchemaNewer", err)
+	}
+}
+
+var zeroTime time.Time
