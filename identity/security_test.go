@@ -122,6 +122,9 @@ func TestVerifyRefusesBadTokens(t *testing.T) {
 		{"not yet valid", signWith(t, key, kid, userClaims(func(c map[string]any) {
 			c["nbf"], c["exp"] = now.Add(time.Hour).Unix(), now.Add(2*time.Hour).Unix()
 		})), identity.CodeInvalidToken, "not yet valid"},
+		// ARM's message for a token without a principal id:
+		// https://github.com/Azure/azure-sdk-for-java/issues/1714
+		{"no oid", signWith(t, key, kid, userClaims(func(c map[string]any) { delete(c, "oid") })), identity.CodeInvalidToken, "at least one of the claims 'puid' or 'altsecid' or 'oid' should be present"},
 		{"no exp", signWith(t, key, kid, userClaims(func(c map[string]any) { delete(c, "exp") })), identity.CodeInvalidToken, ""},
 		{"wrong audience", signWith(t, key, kid, userClaims(func(c map[string]any) { c["aud"] = "https://graph.microsoft.com" })),
 			identity.CodeInvalidAudience, "'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'"},

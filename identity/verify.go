@@ -217,6 +217,10 @@ func (v *Verifier) verify(ctx context.Context, raw string, now time.Time) (*Prin
 	if err := v.checkTimes(claims, now); err != nil {
 		return nil, err
 	}
+	if !hasAnyClaim(claims, "oid", "puid", "altsecid") {
+		// ARM refuses tokens that name no principal, with this message
+		return nil, &AuthError{Code: CodeInvalidToken, Message: "The received access token is not valid: at least one of the claims 'puid' or 'altsecid' or 'oid' should be present. If you are accessing as application please make sure service principal is properly created in the tenant."}
+	}
 	p := principalFromClaims(claims)
 	p.Audience = aud
 	return p, nil
@@ -250,6 +254,16 @@ func checkAudience(raw any, accepted []string) (string, error) {
 	return "", &AuthError{Code: CodeInvalidAudience, Message: fmt.Sprintf(
 		"The access token has been obtained for wrong audience or resource '%s'. It should exactly match with one of the allowed audiences %s.",
 		strings.Join(auds, ","), strings.Join(quoted, ","))}
+}
+
+// hasAnyClaim reports whether one of the names is a non-empty string claim.
+func hasAnyClaim(c map[string]any, names ...string) bool {
+	for _, n := range names {
+		if s, ok := c[n].(string); ok && s != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // numericClaim reads a NumericDate claim.
