@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -238,5 +240,37 @@ func TestRefreshTokenRotation(t *testing.T) {
 	c := claimsOf(t, body["access_token"].(string))
 	if len(c["amr"].([]any)) != 2 || c["acrs"].([]any)[0] != "p1" {
 		t.Errorf("claims %v", c)
+	}
+}
+
+// Concurrent redemptions of one refresh token or one TOTP code: exactly
+// one succeeds.
+func TestConcurrentOneTimeValues(t *testing.T) {
+	e := newEnv(t)
+	secret := e.userWithTOTP(t, "pia", "pia-password")
+	_, body := e.token(t, passwordForm("pia", "pia-password", "", ""))
+	rt := body["refresh_token"].(string)
+	code := e.freshCode(t, secret)
+
+	run := func(form url.Values) int {
+		var wg sync.WaitGroup
+		var ok atomic.Int32
+		for i := 0; i < 4; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if status, _ := e.token(t, form); status == 200 {
+					ok.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		return int(ok.Load())
+	}
+	if n := run(url.Values{"grant_type": {"refresh_token"}, "client_id": {identity.CLIClientID}, "refresh_token": {rt}, "scope": {armScope}}); n != 1 {
+		t.Errorf("refresh token redeemed %d times", n)
+	}
+	if n := run(passwordForm("pia", "pia-password", code, "")); n != 1 {
+		t.Errorf("TOTP code accepted %d times", n)
 	}
 }
