@@ -1,0 +1,113 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/palisade/palisade/armid"
+	"github.com/palisade/palisade/store"
+)
+
+// excludedFromResourceList reports types that live below resource groups
+// but that ARM's resource list does not return (policy objects, role
+// assignments and other Microsoft.Authorization extension objects).
+func excludedFromResourceList(typ string) bool {
+	return strings.HasPrefix(typ, "microsoft.authorization/")
+}
+
+// serveResourceList answers GET /subscriptions/{s}/resources and
+// /subscriptions/{s}/resourceGroups/{rg}/resources: the top-level
+// resources of the resource group or of every group in the subscription,
+// with $filter and $top.
+func (h *Handler) serveResourceList(w http.ResponseWriter, req *Request) error {
+	if req.HTTP.Method != http.MethodGet {
+		return methodNotAllowed(req)
+	}
+	if err := checkResourcesAPIVersion(req); err != nil {
+		return err
+	}
+	f, err := ParseFilter(req.HTTP.URL.Query().Get("$filter"))
+	if err != nil {
+		return err
+	}
+	q := store.Query{SubscriptionID: req.ID.SubscriptionID(), Location: f.Location, TagName: f.TagName, TagValue: f.TagValue}
+	if f.ResourceType != "" {
+		q.Types = []string{strings.ToLower(f.ResourceType)}
+	}
+	if req.ID.Kind() == armid.ResourceGroup {
+		q.ParentKey = req.ID.Key()
+	} else if f.ResourceGroup != "" {
+		q.ResourceGroup = f.ResourceGroup
+	}
+	return h.listFiltered(w, req, q, func(d *store.Document) bool {
+		if excludedFromResourceList(d.Type) || !strings.Contains(d.ParentKey, "/resourcegroups/") ||
+			strings.Count(d.ParentKey, "/") != 4 {
+			return false
+		}
+		if f.Name != "" && !strings.EqualFold(d.Name, f.Name) {
+			return false
+		}
+		return f.NameContains == "" || strings.Contains(strings.ToLower(d.Name), strings.ToLower(f.NameContains))
+	})
+}
+
+// serveTypedList answers GET of a provider collection:
+// {scope}/providers/{ns}/{type} (the resources of one type in a
+// subscription or resource group) and {resource}/{childType} (nested
+// resources).
+func (h *Handler) serveTypedList(w http.ResponseWriter, req *Request) error {
+	if req.HTTP.Method != http.MethodGet {
+		return methodNotAllowed(req)
+	}
+	q := store.Query{Types: []string{strings.ToLower(req.Type)}}
+	switch req.ID.Kind() {
+	case armid.Subscription:
+		q.SubscriptionID = req.ID.SubscriptionID()
+	case armid.ResourceGroup, armid.Resource, armid.Extension, armid.ManagementGroup, armid.Tenant:
+		q.ParentKey = req.ID.Key()
+	}
+	return h.listFiltered(w, req, q, nil)
+}
+
+// listFiltered lists documents matching q after checking that the scope
+// exists; keep (when not nil) drops documents the store query cannot
+// exclude. A page may then hold fewer items than $top; nextLink still
+// continues correctly.
+func (h *Handler) listFiltered(w http.ResponseWriter, req *Request, q store.Query, keep func(*store.Document) bool) error {
+	size, err := h.pageSize(req)
+	if err != nil {
+		return err
+	}
+	q.Limit, q.Continuation = size, req.SkipToken()
+	ctx := req.HTTP.Context()
+	var page store.Page
+	err = h.cfg.Store.View(ctx, func(tx store.Tx) error {
+		if err := CheckScope(ctx, tx, req.ID); err != nil {
+			return err
+		}
+		var err error
+		page, err = tx.List(ctx, q)
+		return err
+	})
+	if errors.Is(err, store.ErrInvalid) && q.Continuation != "" {
+		return Errorf(http.StatusBadRequest, "InvalidSkipToken", "The $skiptoken '%s' is invalid.", q.Continuation)
+	}
+	if err != nil {
+		var ae *Error
+		if errors.As(err, &ae) {
+			return ae
+		}
+		return fmt.Errorf("list: %w", err)
+	}
+	items := make([]json.RawMessage, 0, len(page.Documents))
+	for _, d := range page.Documents {
+		if keep == nil || keep(d) {
+			items = append(items, d.Body)
+		}
+	}
+	WritePage(w, req, items, page.Continuation)
+	return nil
+}

@@ -1,0 +1,70 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/palisade/palisade/store"
+)
+
+// Long-running operations finish inside the request; their status stays
+// readable for an hour at
+// /providers/Microsoft.Management/operationResults/{id} so that the SDK
+// pollers that insist on a 202 (management group delete) can complete.
+const (
+	operationsNS  = "operations"
+	operationPath = "/providers/Microsoft.Management/operationResults/"
+	operationTTL  = time.Hour
+)
+
+var zeroTime time.Time
+
+type operationBody struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Status    string    `json:"status"`
+	StartTime time.Time `json:"startTime"`
+	EndTime   time.Time `json:"endTime"`
+}
+
+// putOperation records a finished operation's status.
+func putOperation(ctx context.Context, tx store.Tx, id, status string, at time.Time) error {
+	b, _ := json.Marshal(operationBody{ID: operationPath + id, Name: id, Status: status, StartTime: at, EndTime: at})
+	return tx.PutValue(ctx, operationsNS, id, b, at.Add(operationTTL))
+}
+
+// writeAccepted answers 202 with the Azure-AsyncOperation URL of opID
+// (absolute and carrying api-version, as the SDK requires) and
+// Retry-After: 1 (the SDK's minimum poll interval).
+func writeAccepted(w http.ResponseWriter, req *Request, opID string) {
+	u := req.BaseURL + operationPath + opID + "?api-version=" + mgAPIVersion
+	h := w.Header()
+	h.Set("Azure-AsyncOperation", u)
+	h.Set("Retry-After", "1")
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// serveOperationResult answers GET of an operation status.
+func (h *Handler) serveOperationResult(w http.ResponseWriter, req *Request) error {
+	if req.HTTP.Method != http.MethodGet {
+		return methodNotAllowed(req)
+	}
+	ctx := req.HTTP.Context()
+	var b []byte
+	err := h.cfg.Store.View(ctx, func(tx store.Tx) error {
+		var err error
+		b, err = tx.GetValue(ctx, operationsNS, req.ID.Name())
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return Errorf(http.StatusNotFound, "NotFound", "Operation '%s' not found.", req.ID.Name())
+	}
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, b)
+	return nil
+}
