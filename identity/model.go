@@ -83,14 +83,24 @@ type CertificateCredential struct {
 // ErrNotFound (possibly wrapped) for missing entries and must look names up
 // case-insensitively.
 type Directory interface {
+	// GetUser finds a user by sign-in name.
 	GetUser(ctx context.Context, name string) (*User, error)
+	// GetUserByID finds a user by object id (refresh tokens and codes
+	// refer to users by id, which survives a rename).
 	GetUserByID(ctx context.Context, objectID string) (*User, error)
+	// PutUser creates or replaces the user with u.Name.
 	PutUser(ctx context.Context, u *User) error
+	// DeleteUser removes a user by sign-in name.
 	DeleteUser(ctx context.Context, name string) error
+	// ListUsers returns every user.
 	ListUsers(ctx context.Context) ([]*User, error)
+	// GetServicePrincipal finds a service principal by application id.
 	GetServicePrincipal(ctx context.Context, appID string) (*ServicePrincipal, error)
+	// PutServicePrincipal creates or replaces the one with sp.AppID.
 	PutServicePrincipal(ctx context.Context, sp *ServicePrincipal) error
+	// DeleteServicePrincipal removes a service principal by application id.
 	DeleteServicePrincipal(ctx context.Context, appID string) error
+	// ListServicePrincipals returns every service principal.
 	ListServicePrincipals(ctx context.Context) ([]*ServicePrincipal, error)
 }
 
@@ -98,7 +108,9 @@ type Directory interface {
 // codes, device codes, refresh tokens, used TOTP steps, failure counters.
 // Get and Take return ErrNotFound once a value has expired.
 type Values interface {
+	// Put stores v under ns/key until expires, replacing any value.
 	Put(ctx context.Context, ns, key string, v []byte, expires time.Time) error
+	// Get returns the unexpired value under ns/key.
 	Get(ctx context.Context, ns, key string) ([]byte, error)
 	// Take atomically returns and deletes the value, so that a one-time
 	// value can be redeemed only once even by concurrent requests.
@@ -118,7 +130,9 @@ type StoredKey struct {
 // KeyStore persists the signing keys so that tokens stay valid across a
 // restart and are shared between replicas.
 type KeyStore interface {
+	// LoadKeys returns the saved keys (none on first start).
 	LoadKeys(ctx context.Context) ([]StoredKey, error)
+	// SaveKeys replaces the saved keys with keys.
 	SaveKeys(ctx context.Context, keys []StoredKey) error
 }
 
@@ -167,6 +181,8 @@ type SignInRecorderFunc func(ctx context.Context, ev SignInEvent)
 // RecordSignIn calls f.
 func (f SignInRecorderFunc) RecordSignIn(ctx context.Context, ev SignInEvent) { f(ctx, ev) }
 
+// nopRecorder drops events when no recorder is configured.
 type nopRecorder struct{}
 
+// RecordSignIn does nothing.
 func (nopRecorder) RecordSignIn(context.Context, SignInEvent) {}

@@ -19,6 +19,7 @@ type oauthError struct {
 	claims   string
 }
 
+// Error returns the OAuth code with the AADSTS number and description.
 func (e *oauthError) Error() string {
 	return fmt.Sprintf("%s: AADSTS%d: %s", e.code, e.aadsts, e.desc)
 }

@@ -31,6 +31,7 @@ type AuthError struct {
 	Err     error
 }
 
+// Error returns the code, the message and the underlying cause.
 func (e *AuthError) Error() string {
 	if e.Err != nil {
 		return e.Code + ": " + e.Message + ": " + e.Err.Error()
