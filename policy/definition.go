@@ -32,6 +32,62 @@ type Definition struct {
 	Rule *Rule `json:"-"`
 
 	mode string // canonical mode, computed once (the decision path asks for it on every request)
+	// typeGuard lists the resource types the rule can match at all (lower case), read from a
+	// top-level {"field":"type","equals"|"in": …} condition; nil when the rule does not say.
+	typeGuard map[string]bool
+}
+
+// CanMatchType reports whether the rule could match a resource of the given type. It is false
+// only when the rule's top level requires another type, so the decision can skip the rule
+// without evaluating it.
+func (d *Definition) CanMatchType(typ string) bool {
+	if d.typeGuard == nil {
+		return true
+	}
+	if d.typeGuard[typ] {
+		return true
+	}
+	return d.typeGuard[strings.ToLower(typ)]
+}
+
+// computeTypeGuard reads the types a rule is limited to from its top-level conditions.
+func computeTypeGuard(rule map[string]any) map[string]bool {
+	ifv, _ := object(rule).get("if")
+	conds := []any{ifv}
+	if m, ok := ifv.(map[string]any); ok {
+		if all, ok := object(m).get("allOf"); ok {
+			conds, _ = all.([]any)
+		}
+	}
+	for _, c := range conds {
+		m, ok := c.(map[string]any)
+		if !ok || len(m) != 2 {
+			continue
+		}
+		o := object(m)
+		if f, _ := o.get("field"); f == nil || !strings.EqualFold(fmt.Sprint(f), "type") {
+			continue
+		}
+		var types []any
+		if v, ok := o.get("equals"); ok {
+			types = []any{v}
+		} else if v, ok := o.get("in"); ok {
+			types, _ = v.([]any)
+		}
+		if len(types) == 0 {
+			continue
+		}
+		guard := map[string]bool{}
+		for _, t := range types {
+			s, ok := t.(string)
+			if !ok || expr.IsExpression(s) {
+				return nil
+			}
+			guard[strings.ToLower(s)] = true
+		}
+		return guard
+	}
+	return nil
 }
 
 // Modes. https://learn.microsoft.com/azure/governance/policy/concepts/definition-structure-basics#mode
@@ -142,6 +198,7 @@ func DefinitionFromValue(v any, opts Options) (*Definition, error) {
 			d.PolicyRule = rm
 			if d.Evaluated() {
 				d.Rule = compileRule(rm, rulePath, d.Parameters, opts, &errs)
+				d.typeGuard = computeTypeGuard(rm)
 			} else {
 				checkRuleShape(rm, rulePath, &errs)
 			}

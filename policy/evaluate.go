@@ -76,7 +76,7 @@ func (d *Definition) Evaluate(req *Request) (*Result, error) {
 		return nil, err
 	}
 	res.ResolvedEffect = effect
-	if ok, why := d.appliesTo(req, effect); !ok {
+	if ok, why := d.AppliesTo(req, effect); !ok {
 		res.Reason = why
 		return res, nil
 	}
@@ -109,12 +109,13 @@ func (d *Definition) Evaluate(req *Request) (*Result, error) {
 	return res, nil
 }
 
-// appliesTo decides applicability by operation and mode.
+// AppliesTo decides applicability by operation and mode, for the given resolved effect, and says
+// why not when it does not apply.
 // Operation: denyAction/auditAction act on DELETE only; the other effects act on PUT/PATCH
 // (https://learn.microsoft.com/azure/governance/policy/concepts/effect-deny-action).
 // Mode: https://learn.microsoft.com/azure/governance/policy/concepts/definition-structure-basics#mode
 // and https://learn.microsoft.com/azure/governance/policy/concepts/policy-applicability.
-func (d *Definition) appliesTo(req *Request, effect Effect) (bool, string) {
+func (d *Definition) AppliesTo(req *Request, effect Effect) (bool, string) {
 	op := req.Operation
 	if op == "" {
 		op = OperationCreate

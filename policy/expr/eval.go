@@ -206,11 +206,24 @@ func (p *Property) eval(env Env) (any, error) {
 	if p.claim && t == nil {
 		return nil, nil
 	}
-	return member(t, p.Name, p.claim || isTags(p.Target))
+	if isTags(p.Target) {
+		return tag(t, p.Name)
+	}
+	return member(t, p.Name, p.claim)
+}
+
+// tag reads one tag of a tags object; a tag that is not set reads as "", as field() reads a
+// missing property.
+func tag(tags any, name string) (any, error) {
+	v, err := member(tags, name, true)
+	if v == nil && err == nil {
+		return "", nil
+	}
+	return v, err
 }
 
 // isTags reports whether n reads a tags object (resourceGroup().tags, subscription().tags,
-// field('tags')): a tag that is not set reads as null rather than failing. Azure's own
+// field('tags')): a tag that is not set reads as "" rather than failing. Azure's own
 // tag-inheritance definitions (InheritTag_Add_Modify and friends) test
 // [resourceGroup().tags[parameters('tagName')]] against "" to see whether the group carries the
 // tag, which only works if an absent tag is not an evaluation error.
@@ -261,7 +274,10 @@ func (x *Index) eval(env Env) (any, error) {
 	}
 	switch iv := i.(type) {
 	case string:
-		return member(t, iv, isTags(x.Target))
+		if isTags(x.Target) {
+			return tag(t, iv)
+		}
+		return member(t, iv, false)
 	case int64:
 		arr, ok := t.([]any)
 		if !ok {

@@ -4,8 +4,8 @@ import "testing"
 
 // TestAbsentTagReadsAsNull: Azure's tag-inheritance built-ins compare
 // [resourceGroup().tags[parameters('tagName')]] with "" to test whether the group carries the tag,
-// so an absent tag reads as null; other absent properties still fail as in ARM.
-func TestAbsentTagReadsAsNull(t *testing.T) {
+// so an absent tag reads as "" (as field() reads a missing property); other absent properties still fail as in ARM.
+func TestAbsentTagReadsAsEmpty(t *testing.T) {
 	env := newTestEnv()
 	env.rg = map[string]any{"name": "rg", "tags": map[string]any{"env": "prod"}}
 	env.params["tagName"] = "owner"
@@ -19,8 +19,8 @@ func TestAbsentTagReadsAsNull(t *testing.T) {
 			t.Fatal(err)
 		}
 		v, err := e.Eval(env)
-		if err != nil || v != nil {
-			t.Errorf("%s = %v, %v; want null", src, v, err)
+		if err != nil || v != "" {
+			t.Errorf("%s = %v, %v; want \"\"", src, v, err)
 		}
 	}
 	e, _ := Parse("[resourceGroup().tags.env]")
