@@ -139,21 +139,34 @@ func TestBruteForceLockout(t *testing.T) {
 	}
 }
 
-// Failures spread over more than the window do not lock the account.
+// The window slides: five failures within any fifteen minutes lock the
+// account, failures further apart do not.
 func TestLockoutWindow(t *testing.T) {
-	e := newEnv(t)
-	if _, err := e.svc.CreateUser(context.Background(), "carol", "", "carol-password"); err != nil {
-		t.Fatal(err)
+	cases := []struct {
+		name   string
+		gaps   []time.Duration // clock advance before each failure
+		locked bool
+	}{
+		{"5 failures 4 minutes apart", []time.Duration{0, 4, 4, 4, 4}, false},
+		{"5 failures within 10 minutes straddling an earlier one", []time.Duration{0, 10, 6, 1, 1, 1}, true},
+		{"5 failures 3 minutes apart", []time.Duration{0, 3, 3, 3, 3}, true},
+		{"4 failures, pause, 4 failures", []time.Duration{0, 1, 1, 1, 20, 1, 1, 1}, false},
 	}
-	for i := 0; i < 8; i++ {
-		e.token(t, passwordForm("carol", "wrong-password", "", ""))
-		e.clock.Advance(4 * time.Minute) // at most 4 failures per 15 minutes
-		if i%4 == 3 {
-			e.clock.Advance(15 * time.Minute)
-		}
-	}
-	if status, body := e.token(t, passwordForm("carol", "carol-password", "", "")); status != 200 {
-		t.Fatalf("%d %v", status, body)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			if _, err := e.svc.CreateUser(context.Background(), "carol", "", "carol-password"); err != nil {
+				t.Fatal(err)
+			}
+			for _, g := range tc.gaps {
+				e.clock.Advance(g * time.Minute)
+				e.token(t, passwordForm("carol", "wrong-password", "", ""))
+			}
+			status, body := e.token(t, passwordForm("carol", "carol-password", "", ""))
+			if locked := hasCode(body, 50053); locked != tc.locked {
+				t.Fatalf("locked = %v, want %v (%d %v)", locked, tc.locked, status, body)
+			}
+		})
 	}
 }
 

@@ -16,10 +16,10 @@ type signInMeta struct {
 	method string
 }
 
-// failureCount is the failed sign-in counter of one account.
-type failureCount struct {
-	Count int       `json:"count"`
-	First time.Time `json:"first"`
+// failureLog holds the times of an account's recent failed sign-ins
+// (a sliding window).
+type failureLog struct {
+	Times []time.Time `json:"times"`
 }
 
 // dummyHash is compared against when the user does not exist, so that an
@@ -57,23 +57,28 @@ func (s *Service) checkLocked(ctx context.Context, name string) *oauthError {
 	return nil
 }
 
-// noteFailure counts a failed attempt and locks the account at the limit.
+// noteFailure records a failed attempt and locks the account when the
+// window holds MaxFailures failures.
 func (s *Service) noteFailure(ctx context.Context, name string) {
 	s.failMu.Lock()
 	defer s.failMu.Unlock()
 	key := lockKey(name)
 	now := s.now()
-	var fc failureCount
-	if err := s.getJSON(ctx, "signin-fail", key, &fc, false); err != nil || now.Sub(fc.First) >= s.cfg.Lockout.Window {
-		fc = failureCount{First: now}
+	var fl failureLog
+	_ = s.getJSON(ctx, "signin-fail", key, &fl, false) // absent: no failures yet
+	recent := fl.Times[:0]
+	for _, t := range fl.Times {
+		if now.Sub(t) < s.cfg.Lockout.Window {
+			recent = append(recent, t)
+		}
 	}
-	fc.Count++
-	if fc.Count >= s.cfg.Lockout.MaxFailures {
+	fl.Times = append(recent, now)
+	if len(fl.Times) >= s.cfg.Lockout.MaxFailures {
 		_ = s.cfg.Values.Put(ctx, "signin-lock", key, []byte{1}, now.Add(s.cfg.Lockout.Duration))
 		_, _ = s.cfg.Values.Take(ctx, "signin-fail", key)
 		return
 	}
-	_ = s.putJSON(ctx, "signin-fail", key, fc, fc.First.Add(s.cfg.Lockout.Window))
+	_ = s.putJSON(ctx, "signin-fail", key, fl, now.Add(s.cfg.Lockout.Window))
 }
 
 // clearFailures forgets failed attempts after a successful sign-in.
