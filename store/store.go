@@ -215,7 +215,8 @@ type Tx interface {
 	Get(ctx context.Context, key string) (*Document, error)
 	// Put creates or replaces doc when cond holds (else
 	// ErrPreconditionFailed). On replace it keeps the stored ID and Name
-	// (their casing from the first create) and CreatedAt. It returns the stored document with its new ETag.
+	// (their casing from the first create) and CreatedAt. It returns the
+	// stored document with its new ETag.
 	Put(ctx context.Context, doc *Document, cond Condition) (*Document, error)
 	// Delete removes the document when cond holds and returns it; missing
 	// documents give ErrNotFound.

@@ -2,10 +2,11 @@
 // the pure-Go modernc.org/sqlite driver, so `palisade serve` needs no
 // database server and no cgo.
 //
-// Writes go through a single connection (SQLite allows one writer at a time;
-// queueing in Go is cheaper than retrying on SQLITE_BUSY), each transaction
-// starting with BEGIN IMMEDIATE so another process sharing the file waits
-// instead of failing mid-transaction. Reads use a pool of read-only
+// Writes go through a single connection owned by one goroutine (SQLite
+// allows one writer at a time; queueing in Go is cheaper than retrying on
+// SQLITE_BUSY), which commits concurrent updates in groups (see writer.go).
+// Each commit starts with BEGIN IMMEDIATE so another process sharing the
+// file waits instead of failing mid-transaction. Reads use a pool of read-only
 // connections that see WAL snapshots without blocking the writer.
 package sqlite
 
@@ -19,7 +20,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -37,13 +37,14 @@ const FileName = "palisade.db"
 
 // DB is the SQLite Store.
 type DB struct {
-	w, r     *sql.DB
-	writer   chan *session // one session: the single writer
-	readers  chan *session // the read sessions (the writer's for OpenMemory)
-	all      []*session
-	notifier sqlstore.Notifier
-	locks    sync.Map // name -> *atomic.Bool, for TryLock
-	closed   atomic.Bool
+	w, r       *sql.DB
+	requests   chan *request // to the writer goroutine
+	writerDone chan struct{}
+	readers    chan *session // idle read sessions; nil for OpenMemory
+	all        []*session
+	notifier   sqlstore.Notifier
+	locks      sync.Map // name -> *atomic.Bool, for TryLock
+	closed     atomic.Bool
 }
 
 var _ store.Store = (*DB)(nil)
@@ -72,7 +73,7 @@ func Open(dir string) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
 	db := &DB{w: w, r: r}
-	if err := db.start(1, max(4, 2*runtime.GOMAXPROCS(0))); err != nil {
+	if err := db.start(max(4, 2*runtime.GOMAXPROCS(0))); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
@@ -80,34 +81,31 @@ func Open(dir string) (*DB, error) {
 }
 
 // OpenMemory opens a private in-memory database, for tests and throwaway
-// runs. It has one connection, so reads and writes take turns.
+// runs. It has one connection, owned by the writer, so reads and writes
+// take turns.
 func OpenMemory() (*DB, error) {
 	w, err := sql.Open("sqlite", "file::memory:?_foreign_keys=1")
 	if err != nil {
 		return nil, fmt.Errorf("open in-memory sqlite store: %w", err)
 	}
 	db := &DB{w: w}
-	if err := db.start(1, 0); err != nil {
+	if err := db.start(0); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open in-memory sqlite store: %w", err)
 	}
 	return db, nil
 }
 
-// start opens the sessions (readers == 0 shares the writer's) and migrates
-// the schema.
-func (db *DB) start(writers, readers int) error {
+// start opens the sessions (readers == 0 means reads go through the
+// writer), migrates the schema and starts the writer goroutine.
+func (db *DB) start(readers int) error {
 	ctx := context.Background()
-	db.writer = make(chan *session, 1)
 	ws, err := newSession(ctx, db.w)
 	if err != nil {
 		return err
 	}
 	db.all = append(db.all, ws)
-	db.writer <- ws
-	if readers == 0 {
-		db.readers = db.writer
-	} else {
+	if readers > 0 {
 		db.readers = make(chan *session, readers)
 		for i := 0; i < readers; i++ {
 			rs, err := newSession(ctx, db.r)
@@ -122,46 +120,30 @@ func (db *DB) start(writers, readers int) error {
 	if err != nil {
 		return err
 	}
-	return db.withSession(ctx, db.writer, func(s *session) error {
-		if _, err := s.Exec(ctx, "BEGIN IMMEDIATE"); err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-		if _, err := sqlstore.Migrate(ctx, s, sqlstore.SQLite, ms); err != nil {
-			s.Exec(ctx, "ROLLBACK")
-			return err
-		}
-		if _, err := s.Exec(ctx, "COMMIT"); err != nil {
-			s.Exec(ctx, "ROLLBACK")
-			return fmt.Errorf("migrate: commit: %w", err)
-		}
-		return nil
-	})
-}
-
-// withSession takes a session from ch (waiting, unless ctx ends), runs fn
-// and gives it back.
-func (db *DB) withSession(ctx context.Context, ch chan *session, fn func(*session) error) error {
-	if db.closed.Load() {
-		return errors.New("sqlite store: closed")
+	if _, err := ws.Exec(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("migrate: %w", err)
 	}
-	var s *session
-	select {
-	case s = <-ch:
-	case <-ctx.Done():
-		return fmt.Errorf("wait for a database connection: %w", ctx.Err())
-	}
-	defer func() { ch <- s }()
-	return fn(s)
-}
-
-// Update implements store.Store.
-func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
-	var changed []string
-	err := db.withSession(ctx, db.writer, func(s *session) error {
-		var err error
-		changed, err = run(ctx, s, "BEGIN IMMEDIATE", true, fn)
+	if _, err := sqlstore.Migrate(ctx, ws, sqlstore.SQLite, ms); err != nil {
+		ws.Exec(ctx, "ROLLBACK")
 		return err
-	})
+	}
+	if _, err := ws.Exec(ctx, "COMMIT"); err != nil {
+		ws.Exec(ctx, "ROLLBACK")
+		return fmt.Errorf("migrate: commit: %w", err)
+	}
+	db.requests = make(chan *request)
+	db.writerDone = make(chan struct{})
+	go db.writer(ws)
+	return nil
+}
+
+var errClosed = errors.New("sqlite store: closed")
+
+// Update implements store.Store. fn runs on the writer goroutine, batched
+// with other concurrent updates (see writer); a panic in fn is re-raised in
+// the caller.
+func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
+	changed, err := db.submit(ctx, fn, true)
 	if err != nil {
 		return err
 	}
@@ -173,39 +155,27 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 
 // View implements store.Store.
 func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
-	return db.withSession(ctx, db.readers, func(s *session) error {
-		_, err := run(ctx, s, "BEGIN", false, fn)
+	if db.readers == nil { // in-memory: the writer's connection is the only one
+		_, err := db.submit(ctx, fn, false)
 		return err
-	})
-}
-
-// run executes fn in a transaction on s, committing writes on success and
-// rolling back on error or panic.
-func run(ctx context.Context, s *session, begin string, writable bool, fn func(store.Tx) error) (changed []string, err error) {
-	if _, err := s.Exec(ctx, begin); err != nil {
-		return nil, fmt.Errorf("begin: %w", err)
 	}
-	done := false
-	defer func() {
-		if !done {
-			// A fresh context: the caller's may be what ended the
-			// transaction, and the connection must not stay inside it.
-			s.Exec(context.Background(), "ROLLBACK")
-		}
-	}()
-	tx := sqlstore.NewTx(s, sqlstore.SQLite, writable)
-	if err := fn(tx); err != nil {
-		return nil, err
+	if db.closed.Load() {
+		return errClosed
 	}
-	end := "COMMIT"
-	if !writable {
-		end = "ROLLBACK" // nothing to keep; this ends the read snapshot
+	var s *session
+	select {
+	case s = <-db.readers:
+	case <-ctx.Done():
+		return fmt.Errorf("wait for a read connection: %w", ctx.Err())
 	}
-	if _, err := s.Exec(ctx, end); err != nil {
-		return nil, fmt.Errorf("%s: %w", strings.ToLower(end), err)
+	defer func() { db.readers <- s }()
+	if _, err := s.Exec(ctx, "BEGIN"); err != nil {
+		return fmt.Errorf("begin: %w", err)
 	}
-	done = true
-	return tx.ChangedTypes(), nil
+	// ROLLBACK ends the read snapshot, also after an error or panic; a
+	// fresh context because the caller's may be what ended fn.
+	defer s.Exec(context.Background(), "ROLLBACK")
+	return fn(sqlstore.NewTx(s, sqlstore.SQLite, false))
 }
 
 // Subscribe implements store.Store. SQLite has no cross-process
@@ -228,6 +198,10 @@ func (db *DB) TryLock(ctx context.Context, name string) (unlock func(), ok bool,
 func (db *DB) Close() error {
 	if db.closed.Swap(true) {
 		return nil
+	}
+	if db.requests != nil {
+		close(db.requests)
+		<-db.writerDone
 	}
 	var err error
 	for _, s := range db.all {

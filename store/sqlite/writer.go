@@ -1,0 +1,134 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/palisade/palisade/store"
+	"github.com/palisade/palisade/store/internal/sqlstore"
+)
+
+// maxBatch bounds how many transactions one commit carries.
+const maxBatch = 64
+
+// request is one Update (or, for in-memory stores, View) waiting for the
+// writer.
+type request struct {
+	ctx      context.Context
+	fn       func(store.Tx) error
+	writable bool
+	done     chan result
+}
+
+type result struct {
+	err     error
+	panic   any // the value fn panicked with, re-raised in the caller
+	changed []string
+}
+
+// writer owns the write session and runs transactions with group commit:
+// it takes every request already waiting (up to maxBatch), runs each in its
+// own SAVEPOINT inside one BEGIN IMMEDIATE ... COMMIT, and answers them
+// after the commit. A request that fails or panics is rolled back to its
+// savepoint alone, so each request keeps the all-or-nothing semantics of
+// its own transaction, and requests run one after another, so the result
+// equals running them serially. Batching matters because SQLite's cost is
+// per commit (WAL frames of every touched page, file locks): with many
+// concurrent writers one commit carries many small transactions.
+func (db *DB) writer(s *session) {
+	defer close(db.writerDone)
+	for {
+		first, ok := <-db.requests
+		if !ok {
+			return
+		}
+		batch := []*request{first}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case r, ok := <-db.requests:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		db.runBatch(s, batch)
+	}
+}
+
+// runBatch runs one group of requests in a single SQLite transaction.
+func (db *DB) runBatch(s *session, batch []*request) {
+	bg := context.Background()
+	results := make([]result, len(batch))
+	if _, err := s.Exec(bg, "BEGIN IMMEDIATE"); err != nil {
+		for _, r := range batch {
+			r.done <- result{err: fmt.Errorf("begin: %w", err)}
+		}
+		return
+	}
+	for i, r := range batch {
+		results[i] = runOne(s, r)
+	}
+	if _, err := s.Exec(bg, "COMMIT"); err != nil {
+		s.Exec(bg, "ROLLBACK")
+		for i := range results {
+			if results[i].err == nil && results[i].panic == nil {
+				results[i] = result{err: fmt.Errorf("commit: %w", err)}
+			}
+		}
+	}
+	for i, r := range batch {
+		r.done <- results[i]
+	}
+}
+
+// runOne runs one request inside a savepoint of the batch transaction.
+func runOne(s *session, r *request) (res result) {
+	bg := context.Background()
+	if err := r.ctx.Err(); err != nil {
+		return result{err: fmt.Errorf("update: %w", err)}
+	}
+	if _, err := s.Exec(bg, "SAVEPOINT tx"); err != nil {
+		return result{err: fmt.Errorf("savepoint: %w", err)}
+	}
+	tx := sqlstore.NewTx(s, sqlstore.SQLite, r.writable)
+	defer func() {
+		if p := recover(); p != nil {
+			res = result{panic: p}
+		}
+		if res.err != nil || res.panic != nil || !r.writable {
+			if _, err := s.Exec(bg, "ROLLBACK TO tx"); err != nil && res.err == nil && res.panic == nil {
+				res = result{err: fmt.Errorf("rollback to savepoint: %w", err)}
+			}
+		}
+		if _, err := s.Exec(bg, "RELEASE tx"); err != nil && res.err == nil && res.panic == nil {
+			res = result{err: fmt.Errorf("release savepoint: %w", err)}
+		}
+	}()
+	if err := r.fn(tx); err != nil {
+		return result{err: err}
+	}
+	return result{changed: tx.ChangedTypes()}
+}
+
+// submit hands fn to the writer and waits for its result; a panic in fn is
+// re-raised here, in the caller's goroutine.
+func (db *DB) submit(ctx context.Context, fn func(store.Tx) error, writable bool) ([]string, error) {
+	if db.closed.Load() {
+		return nil, errClosed
+	}
+	r := &request{ctx: ctx, fn: fn, writable: writable, done: make(chan result, 1)}
+	select {
+	case db.requests <- r:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for the writer: %w", ctx.Err())
+	}
+	res := <-r.done
+	if res.panic != nil {
+		panic(res.panic)
+	}
+	return res.changed, res.err
+}
