@@ -168,10 +168,9 @@ func (s *Service) grantDeviceCode(w http.ResponseWriter, r *http.Request) *oauth
 		nowMS := now.UnixMilli()
 		tooSoon := rec.LastPoll != 0 && nowMS-rec.LastPoll < rec.Interval*1000*4/5
 		rec.LastPoll = nowMS
-		if tooSoon {
-			// RFC 8628: the client must add 5 s to its interval
-			rec.Interval += 5
-		}
+		// RFC 8628 §3.5: the client adds 5 s to its own interval on
+		// slow_down; the announced interval stays what it was, so a client
+		// with its own back-off (MSAL) is not penalised for ever.
 		_ = s.putJSON(ctx, "device", key, rec, time.Unix(rec.ExpiresAt, 0).Add(time.Hour))
 		if tooSoon {
 			return newOAuthError(400, "slow_down", aadSlowDown, "OAuth 2.0 device flow error. Polling too frequently; slow down.")

@@ -54,7 +54,8 @@ func (s *Service) handleToken(w http.ResponseWriter, r *http.Request) {
 		e = s.grantAuthorizationCode(w, r)
 	case "refresh_token":
 		e = s.grantRefreshToken(w, r)
-	case "urn:ietf:params:oauth:grant-type:device_code":
+	case "urn:ietf:params:oauth:grant-type:device_code", "device_code":
+		// MSAL sends the short name, which Entra accepts as well
 		e = s.grantDeviceCode(w, r)
 	case "":
 		e = invalidRequest(aadMissingField, "The request body must contain the following parameter: 'grant_type'.")
