@@ -13,7 +13,7 @@ import (
 )
 
 func newPolicyEvalCommand() *cobra.Command {
-	var defFile, resFile, params, ctxFile, operation string
+	var defFile, resFile, params, ctxFile, operation, aliasFile string
 	c := &cobra.Command{
 		Use:   "eval --definition FILE --resource FILE [--params JSON|@FILE] [--request-context FILE] [--operation create|update|delete]",
 		Short: "Evaluate a policy definition against a resource offline",
@@ -38,7 +38,11 @@ The exit code is 0 whenever the evaluation ran, and 2 on bad input, with the rea
 			if defFile == "" || resFile == "" {
 				return usageErrorf("--definition and --resource are required")
 			}
-			def, err := readDefinition(defFile)
+			opts, err := policyOptions(aliasFile)
+			if err != nil {
+				return &ExitError{Code: 2, Err: err}
+			}
+			def, err := readDefinition(defFile, opts)
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
@@ -46,6 +50,7 @@ The exit code is 0 whenever the evaluation ran, and 2 on bad input, with the rea
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
+			req.Aliases = opts.Aliases
 			out := evalOutput(def.Evaluate(req))
 			enc := json.NewEncoder(stdoutOf(c))
 			enc.SetIndent("", "  ")
@@ -59,15 +64,16 @@ The exit code is 0 whenever the evaluation ran, and 2 on bad input, with the rea
 	f.StringVar(&params, "params", "", "assignment parameters, inline JSON or @FILE")
 	f.StringVar(&ctxFile, "request-context", "", `request context file {"apiVersion": …, "identity": {…}}`)
 	f.StringVar(&operation, "operation", "create", "create, update or delete")
+	f.StringVar(&aliasFile, "aliases", "", "extra alias catalogue file (format: aliases/FORMAT.md)")
 	return c
 }
 
-func readDefinition(path string) (*policy.Definition, error) {
+func readDefinition(path string, opts policy.Options) (*policy.Definition, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("--definition: %w", err)
 	}
-	def, err := policy.ParseDefinition(data, policy.Options{})
+	def, err := policy.ParseDefinition(data, opts)
 	if err != nil {
 		return nil, fmt.Errorf("--definition %s: %w", path, err)
 	}

@@ -111,8 +111,8 @@ func TestEvalCommand(t *testing.T) {
 				t.Fatalf("code %d, stderr %s", code, errOut)
 			}
 			var got struct {
-				Applicable, Matched bool
-				Effect              string
+				Applicable, Matched  bool
+				Effect               string
 				EvaluatedExpressions []map[string]any
 			}
 			if err := json.Unmarshal([]byte(out), &got); err != nil {
@@ -142,5 +142,33 @@ func TestEvalCommand(t *testing.T) {
 				t.Errorf("code %d, stderr %q; want 2 and %q", code, errOut, tt.want)
 			}
 		})
+	}
+}
+
+// TestEvalWithUserAliases loads a user alias file (aliases/FORMAT.md) so a custom alias resolves
+// to its own path instead of the default rule's.
+func TestEvalWithUserAliases(t *testing.T) {
+	dir := t.TempDir()
+	aliasFile := writeFile(t, dir, "aliases.json", `{"aliases":{"Contoso.Widgets/widgets/color":{"path":"properties.appearance.colour"}}}`)
+	def := writeFile(t, dir, "def.json", `{"mode":"All","policyRule":{"if":{"field":"Contoso.Widgets/widgets/color","equals":"red"},"then":{"effect":"deny"}}}`)
+	res := writeFile(t, dir, "res.json", `{"id":"/subscriptions/s/resourceGroups/rg/providers/Contoso.Widgets/widgets/w","name":"w","type":"Contoso.Widgets/widgets","location":"eastus","properties":{"appearance":{"colour":"red"},"color":"blue"}}`)
+	for _, tt := range []struct {
+		args    []string
+		matched bool
+	}{
+		{nil, false}, // the default rule reads properties.color
+		{[]string{"--aliases", aliasFile}, true},
+	} {
+		out, errOut, code := run(t, append([]string{"policy", "eval", "--definition", def, "--resource", res}, tt.args...)...)
+		if code != 0 {
+			t.Fatalf("code %d: %s", code, errOut)
+		}
+		if got := strings.Contains(out, `"matched": true`); got != tt.matched {
+			t.Errorf("args %v: matched %v, want %v\n%s", tt.args, got, tt.matched, out)
+		}
+	}
+	_, errOut, code := run(t, "policy", "validate", "--aliases", filepath.Join(dir, "nope.json"), def)
+	if code != 2 || !strings.Contains(errOut, "--aliases") {
+		t.Errorf("missing alias file: code %d, %s", code, errOut)
 	}
 }

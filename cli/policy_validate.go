@@ -10,12 +10,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/palisade/palisade/aliases"
 	"github.com/palisade/palisade/policy"
 	"github.com/palisade/palisade/policy/expr"
 )
 
 func newPolicyValidateCommand() *cobra.Command {
 	var recursive bool
+	var aliasFile string
 	c := &cobra.Command{
 		Use:   "validate [--recursive] PATH...",
 		Short: "Check policy definition and initiative files offline",
@@ -33,10 +35,14 @@ The exit code is 0 when every file is valid and 1 otherwise.`,
 			if err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
+			opts, err := policyOptions(aliasFile)
+			if err != nil {
+				return &ExitError{Code: 2, Err: err}
+			}
 			out := stdoutOf(c)
 			valid, invalid := 0, 0
 			for _, f := range files {
-				if err := validateFile(f); err != nil {
+				if err := validateFile(f, opts); err != nil {
 					invalid++
 					fmt.Fprintf(out, "%s: %s\n", f, oneLine(err.Error()))
 					continue
@@ -51,6 +57,7 @@ The exit code is 0 when every file is valid and 1 otherwise.`,
 		},
 	}
 	c.Flags().BoolVarP(&recursive, "recursive", "r", false, "descend into sub-folders")
+	c.Flags().StringVar(&aliasFile, "aliases", "", "extra alias catalogue file (format: aliases/FORMAT.md)")
 	return c
 }
 
@@ -93,7 +100,7 @@ func collectJSONFiles(args []string, recursive bool) ([]string, error) {
 }
 
 // validateFile checks one definition or initiative file.
-func validateFile(path string) error {
+func validateFile(path string, opts policy.Options) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -104,7 +111,7 @@ func validateFile(path string) error {
 	}
 	switch policy.DetectKind(v) {
 	case policy.KindDefinition:
-		_, err = policy.DefinitionFromValue(v, policy.Options{})
+		_, err = policy.DefinitionFromValue(v, opts)
 	case policy.KindSetDefinition:
 		_, err = policy.SetDefinitionFromValue(v)
 	default:
@@ -114,3 +121,15 @@ func validateFile(path string) error {
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+
+// policyOptions loads a user alias catalogue on top of the built-in one when one is named.
+func policyOptions(aliasFile string) (policy.Options, error) {
+	if aliasFile == "" {
+		return policy.Options{}, nil
+	}
+	cat := aliases.Builtin().Clone()
+	if err := cat.LoadFile(aliasFile); err != nil {
+		return policy.Options{}, fmt.Errorf("--aliases: %w", err)
+	}
+	return policy.Options{Aliases: cat}, nil
+}
