@@ -23,6 +23,11 @@ type ExternalIssuer struct {
 	// tokens (e.g. "oid": "sub", "upn": "email"). A mapped claim is only
 	// filled when the token lacks the Entra name itself.
 	ClaimMap map[string]string
+	// JWKSURL, when set, is used instead of discovery: tokens are checked
+	// against this key set and IssuerURL. Needed for issuers whose
+	// discovery document names a different issuer (Entra v1 tokens say
+	// https://sts.windows.net/{tid}/).
+	JWKSURL string
 	// HTTPClient fetches discovery and keys; http.DefaultClient when nil.
 	HTTPClient *http.Client
 }
@@ -62,18 +67,19 @@ func (e *externalVerifier) get(ctx context.Context) (*oidc.IDTokenVerifier, erro
 	if e.cfg.HTTPClient != nil {
 		pctx = oidc.ClientContext(pctx, e.cfg.HTTPClient)
 	}
+	// Audience, expiry and nbf are checked by the Verifier itself, with the
+	// same rules and messages as for the built-in issuer.
+	cfg := &oidc.Config{SkipClientIDCheck: true, SkipExpiryCheck: true, SupportedSigningAlgs: []string{oidc.RS256}}
+	if e.cfg.JWKSURL != "" {
+		e.verifier = oidc.NewVerifier(e.cfg.IssuerURL, oidc.NewRemoteKeySet(pctx, e.cfg.JWKSURL), cfg)
+		return e.verifier, nil
+	}
 	provider, err := oidc.NewProvider(pctx, e.cfg.IssuerURL)
 	if err != nil {
 		e.lastErr = fmt.Errorf("discovery: %w", err)
 		return nil, e.lastErr
 	}
-	// Audience, expiry and nbf are checked by the Verifier itself, with the
-	// same rules and messages as for the built-in issuer.
-	e.verifier = provider.Verifier(&oidc.Config{
-		SkipClientIDCheck:    true,
-		SkipExpiryCheck:      true,
-		SupportedSigningAlgs: []string{oidc.RS256},
-	})
+	e.verifier = provider.Verifier(cfg)
 	e.lastErr = nil
 	return e.verifier, nil
 }

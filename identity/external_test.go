@@ -141,6 +141,31 @@ func TestExternalIssuer(t *testing.T) {
 	}
 }
 
+// With JWKSURL the issuer needs no discovery document; an issuer whose
+// discovery cannot be fetched refuses its tokens without panicking.
+func TestExternalIssuerWithoutDiscovery(t *testing.T) {
+	idp := newFakeIdP(t)
+	ctx := context.Background()
+	direct, err := identity.NewVerifier(identity.VerifierConfig{External: []identity.ExternalIssuer{{
+		IssuerURL: idp.srv.URL, JWKSURL: idp.srv.URL + "/keys", Audiences: []string{"api://palisade"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := direct.Verify(ctx, idp.sign(t, map[string]any{"oid": "o1", "idtyp": "app"})); err != nil || p.ObjectID != "o1" {
+		t.Fatalf("%+v %v", p, err)
+	}
+	broken, err := identity.NewVerifier(identity.VerifierConfig{External: []identity.ExternalIssuer{{
+		IssuerURL: idp.srv.URL + "/nowhere", Audiences: []string{"api://palisade"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := signWith(t, idp.key, idp.kid, map[string]any{"iss": idp.srv.URL + "/nowhere", "aud": "api://palisade", "oid": "o", "exp": time.Now().Add(time.Hour).Unix()})
+	var ae *identity.AuthError
+	if _, err := broken.Verify(ctx, tok); !errors.As(err, &ae) || ae.Code != identity.CodeInvalidToken {
+		t.Fatalf("issuer without discovery: %v", err)
+	}
+}
+
 func TestExternalIssuerConfig(t *testing.T) {
 	if _, err := identity.NewVerifier(identity.VerifierConfig{External: []identity.ExternalIssuer{{IssuerURL: "https://idp.example"}}}); err == nil {
 		t.Fatal("issuer without audiences accepted")
