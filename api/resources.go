@@ -30,6 +30,11 @@ func (h *Handler) serveResource(w http.ResponseWriter, req *Request) error {
 // missing explains why id is absent: its subscription, resource group or
 // parent is missing, or the object itself.
 func missing(ctx context.Context, tx store.Tx, id armid.ID) error {
+	if id.Kind().IsScope() {
+		if err := CheckScope(ctx, tx, id); err != nil {
+			return err
+		}
+	}
 	if p, ok := id.Parent(); ok {
 		if err := CheckScope(ctx, tx, p); err != nil {
 			return err

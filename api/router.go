@@ -136,6 +136,7 @@ func New(cfg Config) (*Handler, error) {
 		h.log = slog.Default()
 	}
 	h.Handle(PolicyTypePrefix, notImplemented{})
+	h.Handle(internalNamespace, hiddenNamespace{})
 	return h, nil
 }
 
@@ -189,6 +190,17 @@ type notImplemented struct{}
 func (notImplemented) ServeARM(w http.ResponseWriter, req *Request) {
 	WriteError(w, Errorf(http.StatusNotImplemented, CodeNotImplemented,
 		"The resource type '%s' is not implemented by this server yet.", req.Type))
+}
+
+// internalNamespace holds Palisade's own objects (users and service
+// principals with their credential hashes); the ARM API never serves it.
+const internalNamespace = "Palisade."
+
+type hiddenNamespace struct{}
+
+func (hiddenNamespace) ServeARM(w http.ResponseWriter, req *Request) {
+	ns, _, _ := strings.Cut(req.Type, "/")
+	WriteError(w, Errorf(http.StatusNotFound, "InvalidResourceNamespace", "The resource namespace '%s' is invalid.", ns))
 }
 
 // family is a handler for one resource family.

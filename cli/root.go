@@ -50,7 +50,7 @@ way Azure does, and serves ARM's REST API so that Azure clients work against it.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &ExitError{Code: 2, Err: fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())}
 	})
-	root.AddCommand(newPolicyCommand())
+	root.AddCommand(newPolicyCommand(), newServeCommand(), newBenchCommand())
 	return root
 }
 
