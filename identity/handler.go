@@ -50,14 +50,12 @@ func (s *Service) tenantOnly(h http.HandlerFunc) http.HandlerFunc {
 // authorization_endpoint, token_endpoint and issuer from it and checks that
 // the issuer's host is the authority's host.
 func (s *Service) handleDiscovery(w http.ResponseWriter, r *http.Request) {
-	base := s.cfg.BaseURL + "/" + s.cfg.TenantID
 	writeJSON(w, http.StatusOK, map[string]any{
 		"issuer":                                s.Issuer(),
 		"authorization_endpoint":                s.AuthorizeEndpoint(),
 		"token_endpoint":                        s.TokenEndpoint(),
 		"device_authorization_endpoint":         s.DeviceAuthorizationEndpoint(),
 		"jwks_uri":                              s.JWKSURL(),
-		"end_session_endpoint":                  base + "/oauth2/v2.0/logout",
 		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
 		"response_types_supported":              []string{"code"},
 		"response_modes_supported":              []string{"query"},
