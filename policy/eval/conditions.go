@@ -119,12 +119,27 @@ func (f *fieldRef) displayPath(s *state) string {
 	return f.pathFor(s).String()
 }
 
-// normalizeLocations applies location normalisation to a comparison target.
+// normalizeLocations applies location normalisation to a comparison target. Comparisons are
+// case-insensitive already, so only spaces force a copy; the usual targets (parameter lists of
+// location names) are returned as they are.
 func normalizeLocations(v any) any {
 	switch x := v.(type) {
 	case string:
+		if !strings.Contains(x, " ") {
+			return v
+		}
 		return normalizeLocation(x)
 	case []any:
+		spaced := false
+		for _, e := range x {
+			if s, ok := e.(string); ok && strings.Contains(s, " ") {
+				spaced = true
+				break
+			}
+		}
+		if !spaced {
+			return v
+		}
 		out := make([]any, len(x))
 		for i, e := range x {
 			out[i] = normalizeLocations(e)
@@ -233,8 +248,7 @@ func (c *compiler) fieldCountNode(v any, path string, where node, op *operator, 
 	}
 	c.fieldCount[ref.alias]++
 	return func(s *state) (bool, error) {
-		members, _ := ref.read(s, s.in.Resource)
-		list := members.([]any)
+		list := ref.members(s, s.in.Resource)
 		n := int64(len(list))
 		if where != nil {
 			n = 0

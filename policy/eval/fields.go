@@ -129,10 +129,10 @@ func (f *fieldRef) read(s *state, res map[string]any) (v any, many bool) {
 		return fullName(res), false
 	case fieldLocation:
 		l, _ := expr.Lookup(res, "location")
-		if str, ok := l.(string); ok {
+		if str, ok := l.(string); ok && needsNormalizing(str) {
 			return normalizeLocation(str), false
 		}
-		return l, false
+		return l, false // already normal: return the stored value, without boxing a new string
 	}
 	path := f.pathFor(s)
 	root := any(res)
@@ -152,6 +152,19 @@ func (f *fieldRef) read(s *state, res map[string]any) (v any, many bool) {
 		return selectOne(root, path), false
 	}
 	return selectAll(root, path, nil), true
+}
+
+// members returns the members a field count iterates: for a path with a single [*] at the end,
+// the array itself (no copy); otherwise the selected collection.
+func (f *fieldRef) members(s *state, res map[string]any) []any {
+	path := f.pathFor(s)
+	if n := len(path); n > 0 && path[n-1].Wildcard && !path[:n-1].HasWildcard() && len(s.scopes) == 0 {
+		arr, _ := selectOne(res, path[:n-1]).([]any)
+		return arr
+	}
+	v, _ := f.read(s, res)
+	list, _ := v.([]any)
+	return list
 }
 
 // hasPathPrefix reports whether p starts with prefix, comparing names case-insensitively.
@@ -241,8 +254,18 @@ func fullName(res map[string]any) any {
 
 // normalizeLocation turns a display name into ARM's location name: "East US 2" → "eastus2".
 func normalizeLocation(s string) string {
-	if !strings.ContainsAny(s, " ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+	if !needsNormalizing(s) {
 		return s
 	}
 	return strings.ToLower(strings.ReplaceAll(s, " ", ""))
+}
+
+// needsNormalizing reports whether a location has spaces or capitals.
+func needsNormalizing(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ' ' || (c >= 'A' && c <= 'Z') {
+			return true
+		}
+	}
+	return false
 }

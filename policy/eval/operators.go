@@ -365,17 +365,33 @@ func cmpFloat(a, b float64) int {
 	return 0
 }
 
-// parseDateTime accepts the ISO 8601 forms Azure uses for dateValue comparisons.
+// parseDateTime accepts the ISO 8601 forms Azure uses for dateValue comparisons. The layout is
+// picked from the shape of the text, so a string that is not a date costs no failed parses.
 func parseDateTime(s string) (time.Time, bool) {
-	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
+	if len(s) < 10 || s[4] != '-' || s[7] != '-' || !isDigits(s[:4]) {
 		return time.Time{}, false
 	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.9999999", "2006-01-02T15:04:05", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, true
+	layout := "2006-01-02"
+	switch {
+	case len(s) == 10:
+	case s[10] != 'T' && s[10] != 't':
+		return time.Time{}, false
+	case strings.HasSuffix(s, "Z") || strings.HasSuffix(s, "z") || strings.LastIndexAny(s[10:], "+-") > 0:
+		layout = time.RFC3339Nano
+	default:
+		layout = "2006-01-02T15:04:05.9999999"
+	}
+	t, err := time.Parse(layout, s)
+	return t, err == nil
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
 		}
 	}
-	return time.Time{}, false
+	return true
 }
 
 // describe renders a value briefly for error messages.

@@ -22,6 +22,7 @@ type scope struct {
 // read parameters, fields and the request context through it.
 type state struct {
 	in         *Input
+	inBuf      Input // Eval copies its input here, so the caller's Input need not escape
 	cond       *Condition
 	cat        *aliases.Catalog
 	apiVersion string
@@ -38,9 +39,10 @@ var states = sync.Pool{New: func() any { return new(state) }}
 // Eval evaluates the condition against in.
 func (c *Condition) Eval(in *Input) (bool, error) {
 	s := states.Get().(*state)
-	*s = state{in: in, cond: c, cat: c.cat, apiVersion: in.apiVersion(), scopes: s.scopes[:0]}
+	*s = state{inBuf: *in, cond: c, cat: c.cat, apiVersion: in.apiVersion(), scopes: s.scopes[:0]}
+	s.in = &s.inBuf
 	r, err := c.root(s)
-	s.in, s.cond = nil, nil
+	s.in, s.cond, s.inBuf = nil, nil, Input{}
 	clear(s.scopes[:cap(s.scopes)])
 	states.Put(s)
 	return r, err
@@ -50,8 +52,9 @@ func (c *Condition) Eval(in *Input) (bool, error) {
 // top-level conditions it evaluated (evaluation stops early as allOf/anyOf allow).
 func (c *Condition) EvalTrace(in *Input) (bool, []Expression, error) {
 	trace := []Expression{}
-	s := state{in: in, cond: c, cat: c.cat, apiVersion: in.apiVersion(), trace: &trace}
-	r, err := c.root(&s)
+	s := &state{inBuf: *in, cond: c, cat: c.cat, apiVersion: in.apiVersion(), trace: &trace}
+	s.in = &s.inBuf
+	r, err := c.root(s)
 	return r, trace, err
 }
 
