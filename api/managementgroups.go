@@ -39,8 +39,9 @@ type mgDetails struct {
 	UpdatedBy   string    `json:"updatedBy"`
 	Parent      *mgParent `json:"parent"`
 	// Filled on GET with $expand=path / ancestors.
-	Path                     []mgPathElement `json:"path,omitempty"`
-	ManagementGroupAncestors []string        `json:"managementGroupAncestors,omitempty"`
+	Path                          []mgPathElement `json:"path,omitempty"`
+	ManagementGroupAncestors      []string        `json:"managementGroupAncestors,omitempty"`
+	ManagementGroupAncestorsChain []mgPathElement `json:"managementGroupAncestorsChain,omitempty"`
 }
 
 type mgChild struct {
@@ -52,11 +53,10 @@ type mgChild struct {
 }
 
 type mgProperties struct {
-	TenantID    string          `json:"tenantId"`
-	DisplayName string          `json:"displayName"`
-	Details     mgDetails       `json:"details"`
-	Children    []*mgChild      `json:"children,omitempty"`
-	Path        []mgPathElement `json:"path,omitempty"`
+	TenantID    string     `json:"tenantId"`
+	DisplayName string     `json:"displayName"`
+	Details     mgDetails  `json:"details"`
+	Children    []*mgChild `json:"children,omitempty"`
 }
 
 // mgBody is the ManagementGroup object of the 2021-04-01 API.
@@ -323,14 +323,17 @@ func (h *Handler) getManagementGroup(w http.ResponseWriter, req *Request) error 
 		}
 		anc := hy.ancestors(g.Name)
 		if strings.Contains(expand, "path") {
+			// The path runs from the root down to the group itself.
 			for i := len(anc) - 1; i >= 0; i-- {
-				b.Properties.Path = append(b.Properties.Path, mgPathElement{anc[i].Name, anc[i].Properties.DisplayName})
+				b.Properties.Details.Path = append(b.Properties.Details.Path, mgPathElement{anc[i].Name, anc[i].Properties.DisplayName})
 			}
-			b.Properties.Details.Path = b.Properties.Path
+			b.Properties.Details.Path = append(b.Properties.Details.Path, mgPathElement{g.Name, g.Properties.DisplayName})
 		}
 		if strings.Contains(expand, "ancestors") {
 			for _, a := range anc {
 				b.Properties.Details.ManagementGroupAncestors = append(b.Properties.Details.ManagementGroupAncestors, a.Name)
+				b.Properties.Details.ManagementGroupAncestorsChain = append(b.Properties.Details.ManagementGroupAncestorsChain,
+					mgPathElement{a.Name, a.Properties.DisplayName})
 			}
 		}
 		out, err = json.Marshal(b)

@@ -379,6 +379,9 @@ func resolve(path string, req *Request) (routeKey, error) {
 		return routeKey{}, err
 	}
 	req.ID, req.Collection = id, segs[n-1]
+	if strings.EqualFold(segs[n-1], "providers") && id.Kind() != armid.Tenant && id.Kind() != armid.Subscription {
+		return routeKey{}, invalidID(path, &armid.Error{ID: path, Segment: n, Msg: "'providers' needs a namespace"})
+	}
 	if id.Kind() == armid.Resource || id.Kind() == armid.Extension {
 		// A nested child collection: {resource}/{childType}.
 		req.Type = id.Type() + "/" + segs[n-1]

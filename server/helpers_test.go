@@ -229,3 +229,8 @@ func wantCode(t testing.TB, err error, status int, code string) {
 		t.Fatalf("got %d %s, want %d %s\n%v", re.StatusCode, re.ErrorCode, status, code, err)
 	}
 }
+
+func dump(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
