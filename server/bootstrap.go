@@ -17,6 +17,7 @@ const (
 	settingsNS     = "palisade.settings"
 	tenantIDKey    = "tenant-id"
 	adminSPDisplay = "Palisade administrator"
+	adminClientKey = "admin-client-id"
 )
 
 // bootstrap fixes the tenant id (kept in the store so every start uses the
@@ -51,9 +52,21 @@ func (s *Server) bootstrap(ctx context.Context) error {
 		return fmt.Errorf("bootstrap tenant: %w", err)
 	}
 	s.subID = sub
-	sp, err := s.ident.EnsureServicePrincipal(ctx, s.cfg.AdminClientID, s.cfg.AdminClientSecret, adminSPDisplay)
+	appID, err := s.adminClientID(ctx)
+	if err != nil {
+		return err
+	}
+	sp, err := s.ident.EnsureServicePrincipal(ctx, appID, s.cfg.AdminClientSecret, adminSPDisplay)
 	if err != nil {
 		return fmt.Errorf("bootstrap administrator service principal: %w", err)
+	}
+	if sp != nil && appID == "" {
+		err := s.st.Update(ctx, func(tx store.Tx) error {
+			return tx.PutValue(ctx, settingsNS, adminClientKey, []byte(sp.AppID), zeroTime)
+		})
+		if err != nil {
+			return fmt.Errorf("remember administrator client id: %w", err)
+		}
 	}
 	admin, err := s.ident.EnsureAdmin(ctx, s.cfg.AdminPassword, s.cfg.AdminTOTPSecret)
 	if err != nil {
@@ -92,6 +105,27 @@ func (s *Server) tenantID(ctx context.Context) (id string, first bool, err error
 		return tx.PutValue(ctx, settingsNS, tenantIDKey, []byte(id), zeroTime)
 	})
 	return id, first, err
+}
+
+// adminClientID is PALISADE_ADMIN_CLIENT_ID, or the generated id
+// remembered from the first start ("" before it).
+func (s *Server) adminClientID(ctx context.Context) (string, error) {
+	if s.cfg.AdminClientID != "" {
+		return s.cfg.AdminClientID, nil
+	}
+	var id string
+	err := s.st.View(ctx, func(tx store.Tx) error {
+		v, err := tx.GetValue(ctx, settingsNS, adminClientKey)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		id = string(v)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("read administrator client id: %w", err)
+	}
+	return id, nil
 }
 
 // printBootstrap writes what the operator needs after first start; secrets

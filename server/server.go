@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/palisade/palisade/api"
@@ -95,6 +96,7 @@ type Server struct {
 	arm      *api.Handler
 	subID    string
 
+	inflight  atomic.Int64
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -102,7 +104,7 @@ type Server struct {
 // New opens the store, bootstraps the tenant on first start, and starts
 // listening (so URL is known before Run). Call Run to serve and Close to
 // release everything.
-func New(cfg Config) (s *Server, err error) {
+func New(cfg Config) (_ *Server, err error) {
 	ctx := context.Background()
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr
@@ -116,7 +118,7 @@ func New(cfg Config) (s *Server, err error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 30 * time.Second
 	}
-	s = &Server{cfg: cfg, log: cfg.Logger}
+	s := &Server{cfg: cfg, log: cfg.Logger}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -185,7 +187,7 @@ func New(cfg Config) (s *Server, err error) {
 	}
 	mux := http.NewServeMux()
 	idh := s.ident.Handler()
-	mux.Handle("/", s.route(idh))
+	mux.Handle("/", s.count(s.route(idh)))
 	s.http = &http.Server{Handler: mux, TLSConfig: tlsCfg, ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	return s, nil
@@ -210,6 +212,15 @@ func (s *Server) route(idh http.Handler) http.Handler {
 			return
 		}
 		s.arm.ServeHTTP(w, r)
+	})
+}
+
+// count tracks requests being handled, for drain.
+func (s *Server) count(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.inflight.Add(1)
+		defer s.inflight.Add(-1)
+		h.ServeHTTP(w, r)
 	})
 }
 
@@ -251,13 +262,37 @@ func (s *Server) Run(ctx context.Context) error {
 		return errors.Join(err, s.Close())
 	case <-ctx.Done():
 	}
+	return errors.Join(s.drain(), <-errc, s.Close())
+}
+
+// drain stops accepting connections and waits until no request is being
+// handled (or ShutdownTimeout passes). http.Server.Shutdown alone would
+// also wait up to 5 s for connections a client opened but never used;
+// those carry no request, so they are closed as soon as the handlers are
+// done.
+func (s *Server) drain() error {
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
-	err := s.http.Shutdown(sctx)
-	if serr := <-errc; serr != nil && err == nil {
-		err = serr
+	done := make(chan error, 1)
+	go func() { done <- s.http.Shutdown(sctx) }()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			if err != nil && s.inflight.Load() == 0 {
+				return nil // only unused connections were left
+			}
+			if err != nil {
+				return fmt.Errorf("shutdown with %d requests still running: %w", s.inflight.Load(), err)
+			}
+			return nil
+		case <-tick.C:
+			if s.inflight.Load() == 0 {
+				cancel()
+			}
+		}
 	}
-	return errors.Join(err, s.Close())
 }
 
 // Close stops listening and closes the store if the Server opened it.
