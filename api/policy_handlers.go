@@ -1,5 +1,3 @@
-//go:build wip
-
 package api
 
 import (
@@ -192,7 +190,7 @@ func newSystemData(req *Request, stored []byte) systemData {
 }
 
 // getStored reads a document, or nil when it does not exist.
-func getStored(ctx context.Context, tx store.Tx, key string) (*store.Document, error) {
+func getPolicyDoc(ctx context.Context, tx store.Tx, key string) (*store.Document, error) {
 	d, err := tx.Get(ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
@@ -201,7 +199,7 @@ func getStored(ctx context.Context, tx store.Tx, key string) (*store.Document, e
 }
 
 // writePolicyDoc stores a policy object and answers with it.
-func writePolicyDoc(ctx context.Context, tx store.Tx, id armid.ID, body json.RawMessage) (*store.Document, error) {
+func putPolicyDoc(ctx context.Context, tx store.Tx, id armid.ID, body json.RawMessage) (*store.Document, error) {
 	doc, err := store.NewDocument(id, body)
 	if err != nil {
 		return nil, err

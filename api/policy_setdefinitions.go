@@ -1,0 +1,220 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/palisade/palisade/armid"
+	"github.com/palisade/palisade/policy"
+	"github.com/palisade/palisade/policy/expr"
+	"github.com/palisade/palisade/store"
+)
+
+func policySetDefinitionNotFound(name string) *Error {
+	return Errorf(http.StatusNotFound, "PolicySetDefinitionNotFound", "The policy set definition '%s' could not be found.", name)
+}
+
+// LoadSetDefinition finds and decodes a stored initiative by id.
+func LoadSetDefinition(ctx context.Context, tx store.Tx, id string) (*policy.SetDefinition, error) {
+	sid, err := armid.Parse(id)
+	if err != nil {
+		return nil, policySetDefinitionNotFound(id)
+	}
+	d, err := getPolicyDoc(ctx, tx, sid.Key())
+	if err != nil {
+		return nil, err
+	}
+	if d == nil {
+		return nil, policySetDefinitionNotFound(sid.Name())
+	}
+	v, err := expr.DecodeJSON(d.Body)
+	if err != nil {
+		return nil, fmt.Errorf("stored set definition %s: %w", d.ID, err)
+	}
+	set, err := policy.SetDefinitionFromValue(v)
+	if err != nil {
+		return nil, fmt.Errorf("stored set definition %s: %w", d.ID, err)
+	}
+	set.ID, set.Name = d.ID, d.Name
+	return set, nil
+}
+
+// serveSetDefinition handles policySetDefinitions (and their versions) at management groups and
+// subscriptions; built-in initiatives imported at the tenant root are read-only.
+// REST: https://learn.microsoft.com/rest/api/policy/policy-set-definitions
+func (p *PolicyHandlers) serveSetDefinition(w http.ResponseWriter, req *Request) error {
+	isVersion := strings.EqualFold(req.Type, typePolicySetVersion)
+	if req.IsCollection() {
+		if req.HTTP.Method != http.MethodGet {
+			return methodNotAllowed(req)
+		}
+		if isVersion {
+			ctx := req.HTTP.Context()
+			var bodies []json.RawMessage
+			err := p.h.cfg.Store.View(ctx, func(tx store.Tx) error {
+				docs, err := listAll(ctx, tx, store.Query{Types: []string{typePolicySetVersion}, ParentKey: req.ID.Key()})
+				for _, d := range docs {
+					bodies = append(bodies, d.Body)
+				}
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			return p.writeList(w, req, bodies)
+		}
+		return p.listSetDefinitions(w, req)
+	}
+	switch req.HTTP.Method {
+	case http.MethodGet:
+		return p.h.getDocument(w, req, func() error { return policySetDefinitionNotFound(req.ID.Name()) })
+	case http.MethodPut:
+		return p.putSetDefinition(w, req, isVersion)
+	case http.MethodDelete:
+		if req.ID.Scope().Kind() == armid.Tenant {
+			return Errorf(http.StatusForbidden, "BuiltInPolicySetDefinitionReadOnly", "The policy set definition '%s' is built in and cannot be deleted.", req.ID.Name())
+		}
+		return p.deleteDoc(w, req)
+	}
+	return methodNotAllowed(req)
+}
+
+func (p *PolicyHandlers) putSetDefinition(w http.ResponseWriter, req *Request, isVersion bool) error {
+	scopeID := req.ID
+	if isVersion {
+		scopeID, _ = req.ID.Parent()
+	}
+	scope := scopeID.Scope()
+	if scope.Kind() == armid.Tenant {
+		return Errorf(http.StatusForbidden, "BuiltInPolicySetDefinitionReadOnly", "Built-in policy set definitions cannot be changed.")
+	}
+	if !policyScopeAllowed(scope, typePolicySetDefinition) {
+		return Errorf(http.StatusBadRequest, "InvalidPolicySetDefinitionScope",
+			"Policy set definitions can be created at management group and subscription scopes, not at '%s'.", scope)
+	}
+	props, _, err := requestProperties(req.Body)
+	if err != nil {
+		return err
+	}
+	props["policyType"] = "Custom"
+	set, err := policy.SetDefinitionFromValue(expr.Normalize(map[string]any{"properties": props}))
+	if err != nil {
+		return validationError("policy set definition", req.ID.Name(), err)
+	}
+	ctx := req.HTTP.Context()
+	var stored *store.Document
+	created := false
+	err = p.h.cfg.Store.Update(ctx, func(tx store.Tx) error {
+		if err := p.scopeExists(ctx, tx, scope); err != nil {
+			return err
+		}
+		if err := checkMembers(ctx, tx, set, scope); err != nil {
+			return err
+		}
+		old, err := getPolicyDoc(ctx, tx, req.ID.Key())
+		if err != nil {
+			return err
+		}
+		var oldBody []byte
+		if old != nil {
+			oldBody = old.Body
+		}
+		created = old == nil
+		typ := "Microsoft.Authorization/policySetDefinitions"
+		if isVersion {
+			typ += "/versions"
+		}
+		id := canonicalID(req.ID)
+		body, err := policyEnvelope(id, typ, props, nil, newSystemData(req, oldBody))
+		if err != nil {
+			return err
+		}
+		stored, err = putPolicyDoc(ctx, tx, id, body)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	writeDoc(w, status, stored)
+	return nil
+}
+
+// checkMembers checks that every member definition exists, may be used at the initiative's scope,
+// and gets a value for each parameter it has no default for.
+func checkMembers(ctx context.Context, tx store.Tx, set *policy.SetDefinition, scope armid.ID) error {
+	for i, r := range set.PolicyDefinitions {
+		path := fmt.Sprintf("properties.policyDefinitions[%d]", i)
+		d, err := LoadDefinition(ctx, tx, r.PolicyDefinitionID)
+		if err != nil {
+			if e, ok := err.(*Error); ok {
+				e.Target = path + ".policyDefinitionId"
+			}
+			return err
+		}
+		if err := definitionInScope(ctx, tx, r.PolicyDefinitionID, scope); err != nil {
+			return err
+		}
+		for name := range r.Parameters {
+			if _, ok := d.Parameters.Get(name); !ok {
+				e := Errorf(http.StatusBadRequest, "UndefinedPolicyParameter",
+					"The policy set definition member '%s' passes parameter '%s', which the policy definition '%s' does not define.", r.PolicyDefinitionReferenceID, name, d.Name)
+				e.Target = path + ".parameters." + name
+				return e
+			}
+		}
+		for _, name := range d.Parameters.Names() {
+			if d.Parameters[name].HasDefault {
+				continue
+			}
+			if _, ok := policyLookup(r.Parameters, name); !ok {
+				e := Errorf(http.StatusBadRequest, "MissingPolicyParameter",
+					"The policy set definition member '%s' does not give a value for parameter '%s' of the policy definition '%s', which has no default.", r.PolicyDefinitionReferenceID, name, d.Name)
+				e.Target = path + ".parameters"
+				return e
+			}
+		}
+	}
+	return nil
+}
+
+func policyLookup(m map[string]any, name string) (any, bool) { return expr.Lookup(m, name) }
+
+// listSetDefinitions lists initiatives visible at a scope: imported built-ins and those at the
+// scope and the management groups above it.
+func (p *PolicyHandlers) listSetDefinitions(w http.ResponseWriter, req *Request) error {
+	f, err := parsePolicyFilter(req.HTTP.URL.Query().Get("$filter"))
+	if err != nil {
+		return err
+	}
+	ctx := req.HTTP.Context()
+	var bodies []json.RawMessage
+	err = p.h.cfg.Store.View(ctx, func(tx store.Tx) error {
+		scopes, err := definitionScopes(ctx, tx, req.ID)
+		if err != nil {
+			return err
+		}
+		for _, s := range scopes {
+			docs, err := listAll(ctx, tx, store.Query{Types: []string{typePolicySetDefinition}, ParentKey: s.Key()})
+			if err != nil {
+				return err
+			}
+			for _, d := range docs {
+				bodies = append(bodies, d.Body)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	bodies = filterBodies(bodies, f)
+	sortBodiesByID(bodies)
+	return p.writeList(w, req, bodies)
+}
