@@ -66,7 +66,7 @@ func TestAdministrativePair(t *testing.T) {
 // subStatus on the EndRequest event.
 func TestFinishedStatuses(t *testing.T) {
 	for _, c := range []struct {
-		code                      int
+		code                     int
 		status, level, sub, text string
 	}{
 		{200, "Succeeded", "Informational", "OK", "OK (HTTP Status Code: 200)"},
@@ -97,7 +97,7 @@ func TestFinishedStatuses(t *testing.T) {
 // the different kinds of objects.
 func TestOperationNames(t *testing.T) {
 	for _, c := range []struct {
-		id, typ, method, action                       string
+		id, typ, method, action                     string
 		wantOp, wantDisplay, wantType, wantProvider string
 	}{
 		{rgScope, "", "PUT", "", "Microsoft.Resources/subscriptions/resourcegroups/write", "Update resource group",

@@ -148,7 +148,7 @@ func decideMFA(t *testing.T, a *policy.Assignment, op policy.Operation, p *ident
 	}
 	s := decide.NewSnapshot(decide.Objects{
 		Definitions: defs, Assignments: []*policy.Assignment{a},
-		Parents:     map[string]string{subScope: mgChild, mgChild: mgRoot}, RootGroupID: mgRoot,
+		Parents: map[string]string{subScope: mgChild, mgChild: mgRoot}, RootGroupID: mgRoot,
 	})
 	if len(s.Problems) > 0 {
 		t.Fatalf("snapshot problems: %v", s.Problems)
