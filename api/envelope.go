@@ -227,6 +227,14 @@ func writeProperties(b *bytes.Buffer, props json.RawMessage) {
 
 // storedSystemData reads systemData back from a stored body.
 func storedSystemData(body []byte) systemData {
+	// buildEnvelope writes systemData last: decode just that value rather
+	// than the whole (possibly large) body.
+	if i := bytes.LastIndex(body, []byte(`"systemData":`)); i >= 0 {
+		var sd systemData
+		if json.NewDecoder(bytes.NewReader(body[i+len(`"systemData":`):])).Decode(&sd) == nil {
+			return sd
+		}
+	}
 	var v struct {
 		SystemData systemData `json:"systemData"`
 	}

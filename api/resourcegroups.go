@@ -131,6 +131,7 @@ func (h *Handler) putResourceGroup(w http.ResponseWriter, req *Request) error {
 		}
 		return err
 	})
+	h.invalidate(rgDocType)
 	if err != nil {
 		return err
 	}
@@ -154,6 +155,7 @@ func (h *Handler) deleteResourceGroup(w http.ResponseWriter, req *Request) error
 		_, err = tx.DeleteUnder(ctx, req.ID.Key())
 		return err
 	})
+	h.invalidate()
 	if err != nil {
 		return err
 	}

@@ -45,15 +45,31 @@ func missing(ctx context.Context, tx store.Tx, id armid.ID) error {
 
 func (h *Handler) getResource(w http.ResponseWriter, req *Request) error {
 	ctx := req.HTTP.Context()
+	key := req.ID.Key()
 	var doc *store.Document
+	var gen uint64
+	if h.cache != nil {
+		if doc = h.cache.get(strings.ToLower(req.ID.Type()), key); doc != nil {
+			if req.HTTP.Method == http.MethodHead {
+				w.WriteHeader(http.StatusNoContent)
+				return nil
+			}
+			writeDoc(w, http.StatusOK, doc)
+			return nil
+		}
+		gen = h.cache.generation()
+	}
 	err := h.cfg.Store.View(ctx, func(tx store.Tx) error {
 		var err error
-		doc, err = tx.Get(ctx, req.ID.Key())
+		doc, err = tx.Get(ctx, key)
 		if errors.Is(err, store.ErrNotFound) {
 			return missing(ctx, tx, req.ID)
 		}
 		return err
 	})
+	if err == nil && h.cache != nil {
+		h.cache.put(gen, doc)
+	}
 	if req.HTTP.Method == http.MethodHead {
 		// CheckExistence: 204 when the resource exists, 404 otherwise.
 		var ae *Error
@@ -72,6 +88,19 @@ func (h *Handler) getResource(w http.ResponseWriter, req *Request) error {
 	}
 	writeDoc(w, http.StatusOK, doc)
 	return nil
+}
+
+// invalidate drops cached documents of the given lower-case types (all
+// when none are given) after a write, before the response is sent, so a
+// client always reads its own writes.
+func (h *Handler) invalidate(types ...string) {
+	if h.cache == nil {
+		return
+	}
+	if len(types) == 0 {
+		types = nil
+	}
+	h.cache.invalidate(types)
 }
 
 // conditionOf reads If-Match / If-None-Match (quotes removed).
@@ -150,6 +179,7 @@ func (h *Handler) putResource(w http.ResponseWriter, req *Request, patch bool) e
 		}
 		return err
 	})
+	h.invalidate(strings.ToLower(req.ID.Type()))
 	if err != nil {
 		return err
 	}
@@ -180,6 +210,7 @@ func (h *Handler) deleteResource(w http.ResponseWriter, req *Request) error {
 		_, err = tx.DeleteUnder(ctx, req.ID.Key())
 		return err
 	})
+	h.invalidate() // the cascade may have removed any type
 	if err != nil {
 		return err
 	}

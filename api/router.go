@@ -37,6 +37,11 @@ type Config struct {
 	PageSize int
 	// Logger receives internal errors; slog.Default when nil.
 	Logger *slog.Logger
+	// CacheDocuments keeps resources and resource groups read by GET in
+	// memory. Enable it only when this process is the store's only writer
+	// (SQLite); with several replicas sharing PostgreSQL a replica would
+	// serve another's stale writes until notified.
+	CacheDocuments bool
 }
 
 // Request is one routed ARM request: the path parsed once, the caller and
@@ -101,6 +106,7 @@ type Handler struct {
 
 	mu        sync.RWMutex
 	providers []providerRoute
+	cache     *docCache // nil unless Config.CacheDocuments
 }
 
 type providerRoute struct {
@@ -137,6 +143,10 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h.Handle(PolicyTypePrefix, notImplemented{})
 	h.Handle(internalNamespace, hiddenNamespace{})
+	if cfg.CacheDocuments {
+		h.cache = newDocCache(64 << 20)
+		cfg.Store.Subscribe(h.cache.invalidate)
+	}
 	return h, nil
 }
 

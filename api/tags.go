@@ -133,6 +133,9 @@ func (h *Handler) serveTags(w http.ResponseWriter, req *Request) error {
 		_, err = tx.Put(ctx, doc, store.Condition{})
 		return err
 	})
+	if write {
+		h.invalidate(strings.ToLower(target.Type()))
+	}
 	if err != nil {
 		return err
 	}

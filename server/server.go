@@ -353,10 +353,14 @@ func OpenStore(ctx context.Context, dsn, dataDir string) (store.Store, error) {
 			return nil, fmt.Errorf("open SQLite store in %s: %w", dir, err)
 		}
 		return st, nil
-	case strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://"):
+	case isPostgres(dsn):
 		return openPostgres(ctx, dsn)
 	}
 	return nil, fmt.Errorf("--store %q: want sqlite, sqlite:DIR or a postgres:// URL", dsn)
+}
+
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
 func isLoopback(host string) bool {
