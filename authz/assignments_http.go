@@ -1,0 +1,369 @@
+package authz
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/palisade/palisade/armid"
+	"github.com/palisade/palisade/store"
+)
+
+// principalTypes are the principalType values ARM accepts, by lower case.
+var principalTypes = map[string]string{
+	"user":             "User",
+	"group":            "Group",
+	"serviceprincipal": "ServicePrincipal",
+	"foreigngroup":     "ForeignGroup",
+}
+
+// ServeRoleAssignment serves {scope}/providers/Microsoft.Authorization/
+// roleAssignments[/{name}]: PUT creates (201) or updates the description or
+// condition (200), GET returns one (200), DELETE returns the deleted one
+// (200) or 204 when there was none, and GET on the collection lists the
+// assignments that apply at the scope, filtered by $filter (atScope(),
+// principalId eq '{id}', assignedTo('{id}')).
+func (h *Handlers) ServeRoleAssignment(w http.ResponseWriter, c Call) {
+	var err error
+	switch {
+	case c.Collection && c.HTTP.Method == http.MethodGet:
+		err = h.listAssignments(w, c)
+	case c.Collection:
+		err = methodNotAllowed(c.HTTP.Method)
+	case c.HTTP.Method == http.MethodGet:
+		err = h.getAssignment(w, c)
+	case c.HTTP.Method == http.MethodPut:
+		err = h.putAssignment(w, c)
+	case c.HTTP.Method == http.MethodDelete:
+		err = h.deleteAssignment(w, c)
+	default:
+		err = methodNotAllowed(c.HTTP.Method)
+	}
+	if err != nil {
+		h.fail(w, err)
+	}
+}
+
+// assignmentNotFound is ARM's 404 for a missing role assignment.
+func assignmentNotFound(name string) *Error {
+	return errorf(http.StatusNotFound, "RoleAssignmentNotFound", "The role assignment '%s' is not found.", name)
+}
+
+// checkAssignmentID refuses ids that are not role assignment ids with a
+// GUID name.
+func checkAssignmentID(id armid.ID) *Error {
+	if !strings.EqualFold(id.Type(), RoleAssignmentType) {
+		return errorf(http.StatusBadRequest, "InvalidRoleAssignmentId", "The role assignment ID '%s' is not valid.", id.String())
+	}
+	if !armid.IsGUID(id.Name()) {
+		return errorf(http.StatusBadRequest, "InvalidRoleAssignmentId", "The role assignment ID '%s' is not valid. The role assignment ID must be a GUID.", id.Name())
+	}
+	return nil
+}
+
+func (h *Handlers) getAssignment(w http.ResponseWriter, c Call) error {
+	var doc *store.Document
+	err := h.Store.View(c.HTTP.Context(), func(tx store.Tx) error {
+		var err error
+		doc, err = tx.Get(c.HTTP.Context(), c.ID.Key())
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return assignmentNotFound(c.ID.Name())
+	}
+	if err != nil {
+		return fmt.Errorf("get role assignment %s: %w", c.ID, err)
+	}
+	writeJSON(w, http.StatusOK, json.RawMessage(doc.Body))
+	return nil
+}
+
+func (h *Handlers) deleteAssignment(w http.ResponseWriter, c Call) error {
+	var doc *store.Document
+	err := h.Store.Update(c.HTTP.Context(), func(tx store.Tx) error {
+		var err error
+		doc, err = tx.Delete(c.HTTP.Context(), c.ID.Key(), store.Condition{})
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("delete role assignment %s: %w", c.ID, err)
+	}
+	writeJSON(w, http.StatusOK, json.RawMessage(doc.Body))
+	return nil
+}
+
+// assignmentInput is the body of a PUT.
+type assignmentInput struct {
+	Properties *struct {
+		RoleDefinitionID                   string  `json:"roleDefinitionId"`
+		PrincipalID                        string  `json:"principalId"`
+		PrincipalType                      string  `json:"principalType"`
+		Description                        *string `json:"description"`
+		Condition                          *string `json:"condition"`
+		ConditionVersion                   *string `json:"conditionVersion"`
+		DelegatedManagedIdentityResourceID *string `json:"delegatedManagedIdentityResourceId"`
+	} `json:"properties"`
+}
+
+// roleDefinitionName validates a roleDefinitionId property and returns the
+// role's name (GUID).
+func roleDefinitionName(ref string) (string, *Error) {
+	if !strings.HasPrefix(ref, "/") {
+		return "", errorf(http.StatusBadRequest, "LinkedInvalidPropertyId",
+			"Property id '%s' at path 'properties.roleDefinitionId' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{subscriptionId}' or '/providers/{resourceProviderNamespace}/'.", ref)
+	}
+	id, err := armid.Parse(ref)
+	if err != nil || !strings.EqualFold(id.Type(), RoleDefinitionType) {
+		return "", errorf(http.StatusBadRequest, "LinkedInvalidPropertyId",
+			"Property id '%s' at path 'properties.roleDefinitionId' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{subscriptionId}' or '/providers/{resourceProviderNamespace}/'.", ref)
+	}
+	return id.Name(), nil
+}
+
+// roleDefinitionExists reports whether name is a built-in role or a stored
+// custom role.
+func roleDefinitionExists(ctx context.Context, tx store.Tx, name string) (bool, error) {
+	if builtinRoles[strings.ToLower(name)] != nil {
+		return true, nil
+	}
+	d, err := findCustomRole(ctx, tx, name)
+	return d != nil, err
+}
+
+func (h *Handlers) putAssignment(w http.ResponseWriter, c Call) error {
+	if e := checkAssignmentID(c.ID); e != nil {
+		return e
+	}
+	var in assignmentInput
+	if err := decodeStrict(c.Body, &in); err != nil {
+		return invalidContent(err)
+	}
+	if in.Properties == nil {
+		return invalidContent(errors.New("required property 'properties' not found"))
+	}
+	p := in.Properties
+	if !armid.IsGUID(p.PrincipalID) {
+		return errorf(http.StatusBadRequest, "InvalidPrincipalId", "A valid principal ID must be provided for role assignment.")
+	}
+	roleName, e := roleDefinitionName(p.RoleDefinitionID)
+	if e != nil {
+		return e
+	}
+	ptype := ""
+	if p.PrincipalType != "" {
+		var ok bool
+		if ptype, ok = principalTypes[strings.ToLower(p.PrincipalType)]; !ok {
+			return errorf(http.StatusBadRequest, "InvalidPrincipalType",
+				"The principal type '%s' is not valid. Valid values are 'User', 'Group', 'ServicePrincipal' and 'ForeignGroup'.", p.PrincipalType)
+		}
+	}
+	ctx := c.HTTP.Context()
+	if ptype == "" && h.PrincipalType != nil {
+		t, err := h.PrincipalType(ctx, p.PrincipalID)
+		if err != nil {
+			return fmt.Errorf("look up principal %s: %w", p.PrincipalID, err)
+		}
+		if t == "" {
+			return errorf(http.StatusBadRequest, "PrincipalNotFound",
+				"Principal %s does not exist in the directory %s. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype",
+				strings.ReplaceAll(strings.ToLower(p.PrincipalID), "-", ""), h.TenantID)
+		}
+		ptype = t
+	}
+	if ptype == "" {
+		ptype = "User" // the REST specification's default
+	}
+	scope := c.ID.Scope()
+	scopeText := assignmentScope(c.ID.String())
+	status := http.StatusCreated
+	var stored *store.Document
+	err := h.Store.Update(ctx, func(tx store.Tx) error {
+		if h.CheckScope != nil {
+			if err := h.CheckScope(ctx, tx, scope); err != nil {
+				return err
+			}
+		}
+		ok, err := roleDefinitionExists(ctx, tx, roleName)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errorf(http.StatusBadRequest, "RoleDefinitionDoesNotExist", "The specified role definition with ID '%s' does not exist.", roleName)
+		}
+		var prev *RoleAssignment
+		if d, err := tx.Get(ctx, c.ID.Key()); err == nil {
+			prev = &RoleAssignment{}
+			if err := json.Unmarshal(d.Body, prev); err != nil {
+				return fmt.Errorf("decode stored role assignment %s: %w", d.ID, err)
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if prev != nil {
+			pp := prev.Properties
+			if !strings.EqualFold(pp.PrincipalID, p.PrincipalID) || !strings.EqualFold(lastSegment(pp.RoleDefinitionID), roleName) {
+				return errorf(http.StatusBadRequest, "RoleAssignmentUpdateNotPermitted",
+					"Tenant ID, application ID, principal ID, and scope are not allowed to be updated.")
+			}
+			status = http.StatusOK
+		} else if dup, err := duplicateAssignment(ctx, tx, scope.Key(), p.PrincipalID, roleName); err != nil {
+			return err
+		} else if dup {
+			return errorf(http.StatusConflict, "RoleAssignmentExists", "The role assignment already exists.")
+		}
+		now := tx.Now()
+		caller := c.Caller.ObjectID
+		ra := RoleAssignment{
+			ID:   c.ID.String(),
+			Name: c.ID.Name(),
+			Type: RoleAssignmentType,
+			Properties: RoleAssignmentProperties{
+				RoleDefinitionID:                   RoleDefinitionIDAt(scopeText, roleName),
+				PrincipalID:                        p.PrincipalID,
+				PrincipalType:                      ptype,
+				Scope:                              scopeText,
+				Condition:                          emptyToNil(p.Condition),
+				ConditionVersion:                   emptyToNil(p.ConditionVersion),
+				CreatedOn:                          &now,
+				UpdatedOn:                          &now,
+				CreatedBy:                          &caller,
+				UpdatedBy:                          &caller,
+				DelegatedManagedIdentityResourceID: emptyToNil(p.DelegatedManagedIdentityResourceID),
+				Description:                        emptyToNil(p.Description),
+			},
+		}
+		if ra.Properties.Condition != nil && ra.Properties.ConditionVersion == nil {
+			v := "2.0"
+			ra.Properties.ConditionVersion = &v
+		}
+		if prev != nil {
+			ra.ID, ra.Name = prev.ID, prev.Name
+			ra.Properties.PrincipalType = prev.Properties.PrincipalType
+			ra.Properties.CreatedOn, ra.Properties.CreatedBy = prev.Properties.CreatedOn, prev.Properties.CreatedBy
+		}
+		body, err := marshalNoEscape(ra)
+		if err != nil {
+			return err
+		}
+		doc, err := store.NewDocument(c.ID, body)
+		if err != nil {
+			return err
+		}
+		stored, err = tx.Put(ctx, doc, store.Condition{})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, status, json.RawMessage(stored.Body))
+	return nil
+}
+
+// emptyToNil turns an absent or empty string into nil (JSON null).
+func emptyToNil(s *string) *string {
+	if s == nil || *s == "" {
+		return nil
+	}
+	return s
+}
+
+// duplicateAssignment reports whether the principal already holds the role
+// at exactly this scope under another name.
+func duplicateAssignment(ctx context.Context, tx store.Tx, scopeKey, principalID, roleName string) (bool, error) {
+	docs, err := listAll(ctx, tx, store.Query{Types: []string{roleAssignmentDocType}, ParentKey: scopeKey})
+	if err != nil {
+		return false, err
+	}
+	for _, d := range docs {
+		var ra RoleAssignment
+		if err := json.Unmarshal(d.Body, &ra); err != nil {
+			continue
+		}
+		if strings.EqualFold(ra.Properties.PrincipalID, principalID) && strings.EqualFold(lastSegment(ra.Properties.RoleDefinitionID), roleName) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// listAssignments answers the collection GET. Without a filter it returns
+// the assignments at, above and below the scope; atScope() keeps those at
+// or above; principalId eq and assignedTo keep one principal's (and, for
+// assignedTo, its groups').
+func (h *Handlers) listAssignments(w http.ResponseWriter, c Call) error {
+	f, e := filterOf(c.HTTP)
+	if e != nil {
+		return e
+	}
+	if f.AtScopeAndBelow || f.RoleName != "" || f.RoleType != "" {
+		return errorf(http.StatusBadRequest, "InvalidFilterInQueryString",
+			"The $filter '%s' is invalid: role assignments can be filtered by atScope(), principalId eq '{id}' and assignedTo('{id}').", c.HTTP.URL.Query().Get("$filter"))
+	}
+	ctx := c.HTTP.Context()
+	principals := map[string]bool{}
+	switch {
+	case f.PrincipalID != "" && f.AssignedTo != "":
+		return errorf(http.StatusBadRequest, "InvalidFilterInQueryString", "The $filter may name the principal once, with principalId eq or assignedTo.")
+	case f.PrincipalID != "":
+		principals[strings.ToLower(f.PrincipalID)] = true
+	case f.AssignedTo != "":
+		principals[strings.ToLower(f.AssignedTo)] = true
+		if h.GroupsOf != nil {
+			groups, err := h.GroupsOf(ctx, f.AssignedTo)
+			if err != nil {
+				return fmt.Errorf("groups of %s: %w", f.AssignedTo, err)
+			}
+			for _, g := range groups {
+				principals[strings.ToLower(g)] = true
+			}
+		}
+	}
+	target := scopeKey(c.ID.Key())
+	var out []json.RawMessage
+	err := h.Store.View(ctx, func(tx store.Tx) error {
+		hs, err := h.hierarchySnapshot(ctx, tx)
+		if err != nil {
+			return err
+		}
+		docs, err := listAll(ctx, tx, store.Query{Types: []string{roleAssignmentDocType}})
+		if err != nil {
+			return err
+		}
+		for _, d := range docs {
+			var ra RoleAssignment
+			if err := json.Unmarshal(d.Body, &ra); err != nil {
+				return fmt.Errorf("decode role assignment %s: %w", d.ID, err)
+			}
+			if len(principals) > 0 && !principals[strings.ToLower(ra.Properties.PrincipalID)] {
+				continue
+			}
+			above, below := related(hs, scopeKey(assignmentScope(d.Key)), target)
+			if above || (!f.AtScope && below) {
+				out = append(out, d.Body)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list role assignments at %s: %w", c.ID, err)
+	}
+	writeList(w, out)
+	return nil
+}
+
+// writeList writes {"value":[…]} in one page.
+func writeList(w http.ResponseWriter, items []json.RawMessage) {
+	if items == nil {
+		items = []json.RawMessage{}
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Value []json.RawMessage `json:"value"`
+	}{items})
+}
