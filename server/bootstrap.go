@@ -48,6 +48,7 @@ func (s *Server) bootstrap(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.arm.SetPolicyHandlers(api.NewPolicyHandlers(s.arm))
 	sub, created, err := api.EnsureTenant(ctx, s.st, api.TenantSetup{TenantID: tenant, SubscriptionID: s.cfg.SubscriptionID})
 	if err != nil {
 		return fmt.Errorf("bootstrap tenant: %w", err)
