@@ -1,0 +1,327 @@
+// Package enforce connects the policy decision (policy/decide) to the store: it keeps a compiled
+// snapshot of every policy object in force, rebuilt as soon as any of them (or the
+// management-group hierarchy) changes, and it gathers what a decision needs from the store —
+// the resource group and subscription objects that resourceGroup() and subscription() return,
+// and the related resources of auditIfNotExists/deployIfNotExists.
+//
+// # Basics
+//
+// An Engine subscribes to the store's change notifications. A change marks the snapshot stale;
+// the next request rebuilds it, so an assignment, override, selector, exemption or
+// enforcement-mode change governs the very next request — in every replica, since the PostgreSQL
+// store relays notifications between them.
+package enforce
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/palisade/palisade/armid"
+	"github.com/palisade/palisade/builtin"
+	"github.com/palisade/palisade/policy"
+	"github.com/palisade/palisade/policy/decide"
+	"github.com/palisade/palisade/policy/expr"
+	"github.com/palisade/palisade/store"
+)
+
+// Store document types the snapshot is built from (lower case, as the store keeps them).
+const (
+	typeDefinition        = "microsoft.authorization/policydefinitions"
+	typeDefinitionVersion = "microsoft.authorization/policydefinitions/versions"
+	typeSetDefinition     = "microsoft.authorization/policysetdefinitions"
+	typeAssignment        = "microsoft.authorization/policyassignments"
+	typeExemption         = "microsoft.authorization/policyexemptions"
+	typeManagementGroup   = "microsoft.management/managementgroups"
+	typeGroupMembership   = "microsoft.management/managementgroups/subscriptions"
+)
+
+// watched are the types whose change invalidates the snapshot.
+var watched = map[string]bool{
+	typeDefinition: true, typeDefinitionVersion: true, typeSetDefinition: true, typeAssignment: true,
+	typeExemption: true, typeManagementGroup: true, typeGroupMembership: true,
+}
+
+// Engine serves decisions from an up-to-date snapshot of the policy objects in a store.
+type Engine struct {
+	st  store.Store
+	log *slog.Logger
+
+	mu      sync.Mutex // serialises rebuilds
+	snap    atomic.Pointer[decide.Snapshot]
+	version atomic.Uint64 // bumped by every relevant change
+	built   atomic.Uint64 // the version the current snapshot was built from
+}
+
+// New returns an engine over st and subscribes to its changes.
+func New(st store.Store, log *slog.Logger) *Engine {
+	if log == nil {
+		log = slog.Default()
+	}
+	e := &Engine{st: st, log: log}
+	e.version.Store(1)
+	st.Subscribe(func(types []string) {
+		for _, t := range types {
+			if watched[strings.ToLower(t)] {
+				e.version.Add(1)
+				return
+			}
+		}
+	})
+	return e
+}
+
+// Invalidate marks the snapshot stale (for changes made outside the store's notifications).
+func (e *Engine) Invalidate() { e.version.Add(1) }
+
+// Snapshot returns the snapshot of the policy objects in force, rebuilding it when something
+// changed since it was built.
+func (e *Engine) Snapshot(ctx context.Context) (*decide.Snapshot, error) {
+	want := e.version.Load()
+	if s := e.snap.Load(); s != nil && e.built.Load() == want {
+		return s, nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	want = e.version.Load()
+	if s := e.snap.Load(); s != nil && e.built.Load() == want {
+		return s, nil
+	}
+	var objs decide.Objects
+	err := e.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		objs, err = Load(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load policy objects: %w", err)
+	}
+	s := decide.NewSnapshot(objs)
+	for _, p := range s.Problems {
+		e.log.Warn("policy assignment skipped", "err", p)
+	}
+	e.snap.Store(s)
+	e.built.Store(want)
+	return s, nil
+}
+
+// Load reads every policy object and the management-group hierarchy from the store.
+func Load(ctx context.Context, tx store.Tx) (decide.Objects, error) {
+	var o decide.Objects
+	defs, _ := builtin.Definitions()
+	shipped := map[string]bool{}
+	for _, d := range defs {
+		shipped[strings.ToLower(d.ID)] = true
+	}
+	stored := map[string]bool{}
+	err := each(ctx, tx, typeDefinition, func(d *store.Document, v any) error {
+		def, err := policy.DefinitionFromValue(v, policy.Options{})
+		if err != nil {
+			return fmt.Errorf("definition %s: %w", d.ID, err)
+		}
+		def.ID, def.Name = d.ID, d.Name
+		stored[d.Key] = true
+		o.Definitions = append(o.Definitions, def)
+		return nil
+	})
+	if err != nil {
+		return o, err
+	}
+	for _, d := range defs {
+		if !stored[strings.ToLower(d.ID)] {
+			o.Definitions = append(o.Definitions, d)
+		}
+	}
+	err = each(ctx, tx, typeDefinitionVersion, func(d *store.Document, v any) error {
+		def, err := policy.DefinitionFromValue(v, policy.Options{})
+		if err != nil {
+			return fmt.Errorf("definition version %s: %w", d.ID, err)
+		}
+		def.ID, def.Name = d.ID, d.Name
+		o.DefinitionVersions = append(o.DefinitionVersions, def)
+		return nil
+	})
+	if err != nil {
+		return o, err
+	}
+	err = each(ctx, tx, typeSetDefinition, func(d *store.Document, v any) error {
+		set, err := policy.SetDefinitionFromValue(v)
+		if err != nil {
+			return fmt.Errorf("set definition %s: %w", d.ID, err)
+		}
+		set.ID, set.Name = d.ID, d.Name
+		o.SetDefinitions = append(o.SetDefinitions, set)
+		return nil
+	})
+	if err != nil {
+		return o, err
+	}
+	err = each(ctx, tx, typeAssignment, func(d *store.Document, v any) error {
+		a, err := policy.AssignmentFromValue(v)
+		if err != nil {
+			return fmt.Errorf("assignment %s: %w", d.ID, err)
+		}
+		a.ID, a.Name = d.ID, d.Name
+		o.Assignments = append(o.Assignments, a)
+		return nil
+	})
+	if err != nil {
+		return o, err
+	}
+	err = each(ctx, tx, typeExemption, func(d *store.Document, v any) error {
+		x, err := policy.ExemptionFromValue(v)
+		if err != nil {
+			return fmt.Errorf("exemption %s: %w", d.ID, err)
+		}
+		x.ID, x.Name = d.ID, d.Name
+		o.Exemptions = append(o.Exemptions, x)
+		return nil
+	})
+	if err != nil {
+		return o, err
+	}
+	o.Parents, o.RootGroupID, err = hierarchy(ctx, tx)
+	return o, err
+}
+
+// hierarchy reads management-group parents and subscription memberships.
+func hierarchy(ctx context.Context, tx store.Tx) (map[string]string, string, error) {
+	parents := map[string]string{}
+	root := ""
+	err := each(ctx, tx, typeManagementGroup, func(d *store.Document, v any) error {
+		parent := strField(v, "properties", "details", "parent", "id")
+		if parent == "" {
+			root = d.ID
+			return nil
+		}
+		parents[d.Key] = strings.ToLower(parent)
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	err = each(ctx, tx, typeGroupMembership, func(d *store.Document, v any) error {
+		parent := strField(v, "properties", "parent", "id")
+		if parent != "" {
+			parents["/subscriptions/"+strings.ToLower(d.Name)] = strings.ToLower(parent)
+		}
+		return nil
+	})
+	return parents, root, err
+}
+
+// each decodes every document of a type.
+func each(ctx context.Context, tx store.Tx, typ string, fn func(*store.Document, any) error) error {
+	q := store.Query{Types: []string{typ}, Limit: 500}
+	for {
+		page, err := tx.List(ctx, q)
+		if err != nil {
+			return fmt.Errorf("list %s: %w", typ, err)
+		}
+		for _, d := range page.Documents {
+			v, err := expr.DecodeJSON(d.Body)
+			if err != nil {
+				return fmt.Errorf("%s: %w", d.ID, err)
+			}
+			if err := fn(d, v); err != nil {
+				return err
+			}
+		}
+		if page.Continuation == "" {
+			return nil
+		}
+		q.Continuation = page.Continuation
+	}
+}
+
+// strField walks nested objects by property names.
+func strField(v any, path ...string) string {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v, _ = expr.Lookup(m, p)
+	}
+	s, _ := v.(string)
+	return s
+}
+
+// ScopeObjects returns what resourceGroup() and subscription() return for a resource: the stored
+// resource group and subscription in ARM's shape (resourceGroup() always carries managedBy, null
+// when unset, because Azure's own definitions read it directly).
+func ScopeObjects(ctx context.Context, tx store.Tx, id armid.ID) (rg, sub map[string]any, err error) {
+	if s := id.SubscriptionID(); s != "" {
+		sub = map[string]any{"id": "/subscriptions/" + s, "subscriptionId": s, "tags": map[string]any{}}
+		if d, err := tx.Get(ctx, "/subscriptions/"+strings.ToLower(s)); err == nil {
+			mergeObject(sub, d.Body, "displayName", "tenantId", "tags", "state")
+		}
+	}
+	if g := id.ResourceGroup(); g != "" {
+		key := "/subscriptions/" + strings.ToLower(id.SubscriptionID()) + "/resourcegroups/" + strings.ToLower(g)
+		rg = map[string]any{"id": "/subscriptions/" + id.SubscriptionID() + "/resourceGroups/" + g, "name": g,
+			"type": "Microsoft.Resources/resourceGroups", "managedBy": nil, "tags": map[string]any{},
+			"properties": map[string]any{"provisioningState": "Succeeded"}}
+		if d, err := tx.Get(ctx, key); err == nil {
+			mergeObject(rg, d.Body, "id", "name", "location", "managedBy", "tags", "properties")
+		}
+	}
+	return rg, sub, nil
+}
+
+func mergeObject(dst map[string]any, body []byte, keys ...string) {
+	var v map[string]any
+	if json.Unmarshal(body, &v) != nil {
+		return
+	}
+	for _, k := range keys {
+		if x, ok := v[k]; ok && x != nil {
+			dst[k] = expr.Normalize(x)
+		}
+	}
+}
+
+// Related loads the related resources of an existence outcome from the store.
+func Related(ctx context.Context, tx store.Tx, q decide.RelatedQuery) ([]map[string]any, error) {
+	var out []map[string]any
+	seen := map[string]bool{}
+	for _, scope := range q.Scopes {
+		sid, err := armid.Parse(scope)
+		if err != nil {
+			continue
+		}
+		query := store.Query{Types: []string{strings.ToLower(q.Type)}, Under: sid.Key(), Limit: 500}
+		for {
+			page, err := tx.List(ctx, query)
+			if err != nil {
+				return nil, fmt.Errorf("related resources of type %s: %w", q.Type, err)
+			}
+			for _, d := range page.Documents {
+				if seen[d.Key] {
+					continue
+				}
+				id, err := armid.Parse(d.ID)
+				if err != nil || !q.IsRelated(id) {
+					continue
+				}
+				seen[d.Key] = true
+				v, err := expr.DecodeJSON(d.Body)
+				if err != nil {
+					continue
+				}
+				if m, ok := v.(map[string]any); ok {
+					out = append(out, m)
+				}
+			}
+			if page.Continuation == "" {
+				break
+			}
+			query.Continuation = page.Continuation
+		}
+	}
+	return out, nil
+}
