@@ -2,13 +2,17 @@ package server
 
 import (
 	"context"
-	"errors"
+	"fmt"
 
 	"github.com/palisade/palisade/store"
+	"github.com/palisade/palisade/store/postgres"
 )
 
-// openPostgres opens the PostgreSQL store.
+// openPostgres opens the PostgreSQL store (several replicas may share it).
 func openPostgres(ctx context.Context, dsn string) (store.Store, error) {
-	_, _ = ctx, dsn
-	return nil, errors.New("the PostgreSQL store is not available in this build yet; use the default SQLite store")
+	st, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open PostgreSQL store: %w", err)
+	}
+	return st, nil
 }

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources/v3"
@@ -38,8 +41,39 @@ func TestSDKResourcesPostgres(t *testing.T) {
 	if dsn == "" {
 		t.Skip("PALISADE_TEST_POSTGRES is not set; set it to a postgres:// DSN to run the SDK flow on PostgreSQL")
 	}
+	dsn = freshSchema(t, dsn)
 	r := startServer(t, func(c *Config) { c.StoreDSN, c.PageSize = dsn, 3 })
 	resourceFlow(t, r)
+}
+
+// freshSchema creates a schema dropped after the test and returns a DSN
+// selecting it, so the test starts from an empty database.
+func freshSchema(t *testing.T, dsn string) string {
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("connect to PALISADE_TEST_POSTGRES: %v", err)
+	}
+	defer c.Close(ctx)
+	schema := "palisade_server_" + strings.ReplaceAll(newGUID()[:13], "-", "")
+	if _, err := c.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(ctx, dsn)
+		if err == nil {
+			_, _ = c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(ctx)
+		}
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // resourceFlow drives resource groups, generic resources and tags with the
