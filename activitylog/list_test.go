@@ -111,6 +111,16 @@ func newLogFixture(t *testing.T) *logFixture {
 	return f
 }
 
+// appendEvents stores more events in the fixture.
+func appendEvents(t *testing.T, f *logFixture, events []*activitylog.Event) {
+	t.Helper()
+	if err := f.st.Update(context.Background(), func(tx store.Tx) error {
+		return tx.AppendEvents(context.Background(), activitylog.StoreEvents(events))
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (f *logFixture) lister() *activitylog.Lister {
 	return &activitylog.Lister{Store: f.st, TenantID: tenantID, Now: func() time.Time { return t0.Add(time.Hour) }}
 }
