@@ -119,11 +119,17 @@ func ParseFilter(s string) (Filter, error) {
 			if len(rest) < 3 || rest[0].kind != '(' || rest[1].kind != 's' || rest[2].kind != ')' {
 				return f, fmt.Errorf("expected \"assignedTo('{objectId}')\" at offset %d", t.at)
 			}
+			if rest[1].text == "" {
+				return f, fmt.Errorf("empty object id at offset %d", rest[1].at)
+			}
 			f.AssignedTo = rest[1].text
 			i += 4
 		case "principalid", "rolename", "type":
 			if len(rest) < 2 || rest[0].kind != 'i' || !strings.EqualFold(rest[0].text, "eq") || rest[1].kind != 's' {
 				return f, fmt.Errorf("expected \"%s eq '{value}'\" at offset %d", t.text, t.at)
+			}
+			if rest[1].text == "" {
+				return f, fmt.Errorf("empty value at offset %d", rest[1].at)
 			}
 			switch name {
 			case "principalid":
