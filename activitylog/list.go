@@ -72,7 +72,7 @@ func (l *Lister) List(ctx context.Context, subscriptionID string, query url.Valu
 	}
 	sel, err := ParseSelect(query.Get("$select"))
 	if err != nil {
-		return nil, &Error{Status: http.StatusBadRequest, Code: CodeBadRequest, Message: err.Error()}
+		return nil, &Error{Status: http.StatusBadRequest, Code: CodeBadRequest, Message: "The $select is not valid: " + err.Error() + "."}
 	}
 	now := time.Now
 	if l.Now != nil {

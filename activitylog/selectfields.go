@@ -34,7 +34,7 @@ func ParseSelect(s string) ([]string, error) {
 		}
 		i := slices.IndexFunc(eventFields, func(f string) bool { return strings.EqualFold(f, part) })
 		if i < 0 {
-			return nil, fmt.Errorf("The $select property '%s' is not an event property; use names among %s.", part, strings.Join(eventFields, ", "))
+			return nil, fmt.Errorf("'%s' is not an event property; use names among %s", part, strings.Join(eventFields, ", "))
 		}
 		if !slices.Contains(out, eventFields[i]) {
 			out = append(out, eventFields[i])
