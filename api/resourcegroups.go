@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/palisade/palisade/armid"
+	"github.com/palisade/palisade/policy"
 	"github.com/palisade/palisade/store"
 )
 
@@ -82,6 +83,7 @@ func (h *Handler) putResourceGroup(w http.ResponseWriter, req *Request) error {
 	ctx := req.HTTP.Context()
 	status := http.StatusOK
 	var stored *store.Document
+	var wc *writeCheck
 	err := h.cfg.Store.Update(ctx, func(tx store.Tx) error {
 		var b rgBody
 		old, err := tx.Get(ctx, req.ID.Key())
@@ -125,15 +127,25 @@ func (h *Handler) putResourceGroup(w http.ResponseWriter, req *Request) error {
 		if err != nil {
 			return err
 		}
+		op := policy.OperationUpdate
+		if status == http.StatusCreated {
+			op = policy.OperationCreate
+		}
+		if wc, err = h.guardWrite(ctx, tx, req, op, armid.MustParse(b.ID), doc, false); err != nil {
+			return err
+		}
 		stored, err = tx.Put(ctx, doc, conditionOf(req.HTTP))
 		if errors.Is(err, store.ErrPreconditionFailed) {
 			return preconditionFailed(req.ID)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return h.recordWrite(ctx, tx, wc, status, stored.Body)
 	})
 	h.invalidate(rgDocType)
 	if err != nil {
-		return err
+		return h.refused(ctx, wc, err)
 	}
 	writeDoc(w, status, stored)
 	return nil
@@ -141,7 +153,16 @@ func (h *Handler) putResourceGroup(w http.ResponseWriter, req *Request) error {
 
 func (h *Handler) deleteResourceGroup(w http.ResponseWriter, req *Request) error {
 	ctx := req.HTTP.Context()
+	var wc *writeCheck
 	err := h.cfg.Store.Update(ctx, func(tx store.Tx) error {
+		if old, err := tx.Get(ctx, req.ID.Key()); err == nil {
+			if wc, err = h.guardWrite(ctx, tx, req, policy.OperationDelete, req.ID, old, false); err != nil {
+				return err
+			}
+			if err := h.guardCascade(ctx, tx, req); err != nil {
+				return err
+			}
+		}
 		_, err := tx.Delete(ctx, req.ID.Key(), conditionOf(req.HTTP))
 		switch {
 		case errors.Is(err, store.ErrNotFound):
@@ -152,12 +173,18 @@ func (h *Handler) deleteResourceGroup(w http.ResponseWriter, req *Request) error
 		case err != nil:
 			return err
 		}
-		_, err = tx.DeleteUnder(ctx, req.ID.Key())
-		return err
+		if _, err = tx.DeleteUnder(ctx, req.ID.Key()); err != nil {
+			return err
+		}
+		return h.recordWrite(ctx, tx, wc, http.StatusOK, nil)
 	})
 	h.invalidate()
 	if err != nil {
-		return err
+		var cr *cascadeRefusal
+		if errors.As(err, &cr) {
+			return h.refused(ctx, cr.wc, errRefused)
+		}
+		return h.refused(ctx, wc, err)
 	}
 	w.WriteHeader(http.StatusOK)
 	return nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/palisade/palisade/armid"
+	"github.com/palisade/palisade/policy"
 	"github.com/palisade/palisade/store"
 )
 
@@ -132,6 +133,7 @@ func (h *Handler) putResource(w http.ResponseWriter, req *Request, patch bool) e
 	by, byType := principalType(req.Principal)
 	status := http.StatusOK
 	var stored *store.Document
+	var wc *writeCheck
 	err = h.cfg.Store.Update(ctx, func(tx store.Tx) error {
 		old, err := tx.Get(ctx, req.ID.Key())
 		switch {
@@ -173,15 +175,25 @@ func (h *Handler) putResource(w http.ResponseWriter, req *Request, patch bool) e
 		if p, ok := id.Parent(); ok {
 			doc.ParentKey = p.Key()
 		}
+		op := policy.OperationUpdate
+		if old == nil {
+			op = policy.OperationCreate
+		}
+		if wc, err = h.guardWrite(ctx, tx, req, op, id, doc, false); err != nil {
+			return err
+		}
 		stored, err = tx.Put(ctx, doc, cond)
 		if errors.Is(err, store.ErrPreconditionFailed) {
 			return preconditionFailed(req.ID)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return h.recordWrite(ctx, tx, wc, status, stored.Body)
 	})
 	h.invalidate(strings.ToLower(req.ID.Type()))
 	if err != nil {
-		return err
+		return h.refused(ctx, wc, err)
 	}
 	writeDoc(w, status, stored)
 	return nil
@@ -193,7 +205,13 @@ func (h *Handler) deleteResource(w http.ResponseWriter, req *Request) error {
 	ctx := req.HTTP.Context()
 	cond := conditionOf(req.HTTP)
 	found := true
+	var wc *writeCheck
 	err := h.cfg.Store.Update(ctx, func(tx store.Tx) error {
+		if old, err := tx.Get(ctx, req.ID.Key()); err == nil {
+			if wc, err = h.guardWrite(ctx, tx, req, policy.OperationDelete, req.ID, old, false); err != nil {
+				return err
+			}
+		}
 		_, err := tx.Delete(ctx, req.ID.Key(), cond)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
@@ -207,12 +225,14 @@ func (h *Handler) deleteResource(w http.ResponseWriter, req *Request) error {
 		case err != nil:
 			return fmt.Errorf("delete %s: %w", req.ID, err)
 		}
-		_, err = tx.DeleteUnder(ctx, req.ID.Key())
-		return err
+		if _, err = tx.DeleteUnder(ctx, req.ID.Key()); err != nil {
+			return err
+		}
+		return h.recordWrite(ctx, tx, wc, http.StatusOK, nil)
 	})
 	h.invalidate() // the cascade may have removed any type
 	if err != nil {
-		return err
+		return h.refused(ctx, wc, err)
 	}
 	if !found {
 		w.WriteHeader(http.StatusNoContent)

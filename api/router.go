@@ -106,6 +106,9 @@ type Handler struct {
 
 	mu        sync.RWMutex
 	providers []providerRoute
+
+	// enforcement, when set, decides and records every resource and resource-group write.
+	enforcement *Enforcement
 	cache     *docCache // nil unless Config.CacheDocuments
 }
 

@@ -6,9 +6,14 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/palisade/palisade/activitylog"
 	"github.com/palisade/palisade/api"
 	"github.com/palisade/palisade/armid"
+	"github.com/palisade/palisade/enforce"
 	"github.com/palisade/palisade/identity"
 	"github.com/palisade/palisade/store"
 )
@@ -49,6 +54,12 @@ func (s *Server) bootstrap(ctx context.Context) error {
 		return err
 	}
 	s.arm.SetPolicyHandlers(api.NewPolicyHandlers(s.arm))
+	// Every write is decided by policy and recorded in the activity log.
+	s.arm.SetEnforcement(&api.Enforcement{
+		Engine: enforce.New(s.st, s.log), Log: activitylog.NewBuilder(time.Now, uuid.NewString),
+		AuthorizeURL: s.ident.AuthorizeEndpoint(), TenantID: tenant,
+	})
+	s.arm.Handle("Microsoft.Insights/eventtypes", api.ActivityLogHandler(&activitylog.Lister{Store: s.st, TenantID: tenant, BaseURL: s.cfg.PublicURL}))
 	sub, created, err := api.EnsureTenant(ctx, s.st, api.TenantSetup{TenantID: tenant, SubscriptionID: s.cfg.SubscriptionID})
 	if err != nil {
 		return fmt.Errorf("bootstrap tenant: %w", err)
