@@ -109,7 +109,7 @@ type Handler struct {
 
 	// enforcement, when set, decides and records every resource and resource-group write.
 	enforcement *Enforcement
-	cache     *docCache // nil unless Config.CacheDocuments
+	cache       *docCache // nil unless Config.CacheDocuments
 }
 
 type providerRoute struct {
