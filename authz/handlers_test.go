@@ -341,3 +341,23 @@ func sortStrings(s []string) {
 		}
 	}
 }
+
+func mustID(s string) armid.ID { return armid.MustParse(s) }
+
+// loadSnapshot builds a snapshot from what the handlers stored.
+func loadSnapshot(t *testing.T, e *testEnv) *Snapshot {
+	t.Helper()
+	var s *Snapshot
+	err := e.st.View(context.Background(), func(tx store.Tx) error {
+		var err error
+		s, err = LoadSnapshot(context.Background(), tx, e.h.Hierarchy)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Problems) > 0 {
+		t.Fatalf("problems: %v", s.Problems)
+	}
+	return s
+}

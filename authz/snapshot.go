@@ -93,18 +93,31 @@ func compileRole(d *RoleDefinition) (*compiledRole, error) {
 // grant is one role assignment as the check sees it.
 type grant struct {
 	id          string
+	scopeKey    string
 	role        *compiledRole
 	conditional bool
+}
+
+// indexThreshold is the number of assignments of one principal above which
+// its grants are also indexed by scope: below it a scan of the principal's
+// few grants against the scope chain is cheaper than map lookups.
+const indexThreshold = 16
+
+// principalGrants are the role assignments of one principal (a user, group
+// or service principal).
+type principalGrants struct {
+	list    []grant
+	byScope map[string][]grant // only when len(list) > indexThreshold
 }
 
 // Snapshot is an immutable, compiled view of the role definitions and role
 // assignments in force. It is safe for concurrent use.
 type Snapshot struct {
-	roles     map[string]*compiledRole      // lower-cased role name (GUID)
-	byScope   map[string]map[string][]grant // scope key → principal id (lower) → grants
-	parents   map[string]string             // lower-cased keys
-	rootGroup string                        // lower-cased key
-	count     int
+	roles       map[string]*compiledRole    // lower-cased role name (GUID)
+	byPrincipal map[string]*principalGrants // lower-cased principal id
+	parents     map[string]string           // lower-cased keys
+	rootGroup   string                      // lower-cased key
+	count       int
 	// Problems lists the objects that could not be compiled (a custom role
 	// with a malformed pattern, an assignment of a missing role); they are
 	// left out and grant nothing.
@@ -118,10 +131,10 @@ func (s *Snapshot) AssignmentCount() int { return s.count }
 // recorded in Problems and skipped; the rest apply.
 func NewSnapshot(o Objects) *Snapshot {
 	s := &Snapshot{
-		roles:     map[string]*compiledRole{},
-		byScope:   map[string]map[string][]grant{},
-		parents:   map[string]string{},
-		rootGroup: strings.ToLower(o.RootGroupID),
+		roles:       map[string]*compiledRole{},
+		byPrincipal: map[string]*principalGrants{},
+		parents:     map[string]string{},
+		rootGroup:   strings.ToLower(o.RootGroupID),
 	}
 	for k, v := range o.Parents {
 		s.parents[strings.ToLower(k)] = strings.ToLower(v)
@@ -159,15 +172,23 @@ func NewSnapshot(o Objects) *Snapshot {
 		if scope == "" {
 			scope = assignmentScope(a.ID)
 		}
-		key := scopeKey(scope)
-		m := s.byScope[key]
-		if m == nil {
-			m = map[string][]grant{}
-			s.byScope[key] = m
-		}
 		pid := strings.ToLower(a.Properties.PrincipalID)
-		m[pid] = append(m[pid], grant{id: a.ID, role: r, conditional: a.Properties.Condition != nil && *a.Properties.Condition != ""})
+		pg := s.byPrincipal[pid]
+		if pg == nil {
+			pg = &principalGrants{}
+			s.byPrincipal[pid] = pg
+		}
+		pg.list = append(pg.list, grant{id: a.ID, scopeKey: scopeKey(scope), role: r,
+			conditional: a.Properties.Condition != nil && *a.Properties.Condition != ""})
 		s.count++
+	}
+	for _, pg := range s.byPrincipal {
+		if len(pg.list) > indexThreshold {
+			pg.byScope = map[string][]grant{}
+			for _, g := range pg.list {
+				pg.byScope[g.scopeKey] = append(pg.byScope[g.scopeKey], g)
+			}
+		}
 	}
 	return s
 }
@@ -209,28 +230,77 @@ func (s *Snapshot) Role(id string) *RoleDefinition {
 // grants the action. data selects data actions (dataActions/notDataActions)
 // instead of control-plane actions.
 func (s *Snapshot) Allowed(p Principal, action string, scope armid.ID, data bool) bool {
-	if len(s.byScope) == 0 || scope.IsZero() {
+	if len(s.byPrincipal) == 0 || scope.IsZero() {
 		return false
 	}
-	found := false
-	s.walk(scope.Key(), func(k string) bool {
-		m := s.byScope[k]
-		if m == nil {
-			return false
-		}
-		if grants(m[strings.ToLower(p.ObjectID)], action, data) {
-			found = true
+	var buf [maxChain]string
+	chain := s.chain(scope.Key(), buf[:0])
+	if s.allowedTo(p.ObjectID, chain, action, data) {
+		return true
+	}
+	for _, g := range p.Groups {
+		if s.allowedTo(g, chain, action, data) {
 			return true
 		}
-		for _, g := range p.Groups {
-			if grants(m[strings.ToLower(g)], action, data) {
-				found = true
+	}
+	return false
+}
+
+// maxChain bounds the scope chain kept on the stack during a check; longer
+// chains (deeply nested resources) spill to the heap.
+const maxChain = 24
+
+// chain appends key and the keys of the scopes above it, nearest first.
+func (s *Snapshot) chain(key string, out []string) []string {
+	s.walk(key, func(k string) bool {
+		out = append(out, k)
+		return false
+	})
+	return out
+}
+
+// allowedTo checks the grants of one principal id against the chain.
+func (s *Snapshot) allowedTo(principalID string, chain []string, action string, data bool) bool {
+	pg := s.byPrincipal[principalID]
+	if pg == nil {
+		if !hasUpperASCII(principalID) {
+			return false
+		}
+		if pg = s.byPrincipal[strings.ToLower(principalID)]; pg == nil {
+			return false
+		}
+	}
+	if pg.byScope != nil {
+		for _, k := range chain {
+			if grants(pg.byScope[k], action, data) {
 				return true
 			}
 		}
 		return false
-	})
-	return found
+	}
+	for i := range pg.list {
+		g := &pg.list[i]
+		for _, k := range chain {
+			if g.scopeKey == k {
+				if grants(pg.list[i:i+1], action, data) {
+					return true
+				}
+				break
+			}
+		}
+	}
+	return false
+}
+
+// hasUpperASCII reports whether s holds an upper-case ASCII letter (object
+// ids from tokens are lower case, so the common case needs no copy).
+func hasUpperASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			return true
+		}
+	}
+	return false
 }
 
 // grants reports whether one of the grants allows the action.
