@@ -119,7 +119,7 @@ func storageRequest(method string, p *identity.Principal, body string) *activity
 // mfaAssignment assigns one of the MFA definitions at the subscription the
 // tutorial's way: a resourceLocation selector, a non-compliance message and,
 // when enforce is set, a policyEffect override for westeurope.
-func mfaAssignment(t *testing.T, definitionID, enforce string) *policy.Assignment {
+func mfaAssignment(t testing.TB, definitionID, enforce string) *policy.Assignment {
 	t.Helper()
 	override := ""
 	if enforce != "" {
@@ -140,7 +140,7 @@ func mfaAssignment(t *testing.T, definitionID, enforce string) *policy.Assignmen
 
 // decideMFA runs the real policy decision for a request by p on the
 // storage account under an MFA assignment.
-func decideMFA(t *testing.T, a *policy.Assignment, op policy.Operation, p *identity.Principal) *decide.Decision {
+func decideMFA(t testing.TB, a *policy.Assignment, op policy.Operation, p *identity.Principal) *decide.Decision {
 	t.Helper()
 	defs, err := builtin.Definitions()
 	if err != nil {

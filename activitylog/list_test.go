@@ -43,7 +43,7 @@ type logFixture struct {
 // resource group (Started, deny, Failed), an application's resource group
 // write, Alice's delete of the account, and events in another subscription
 // and at tenant level that the subscription's list must not show.
-func newLogFixture(t *testing.T) *logFixture {
+func newLogFixture(t testing.TB) *logFixture {
 	t.Helper()
 	db, err := sqlite.OpenMemory()
 	if err != nil {
