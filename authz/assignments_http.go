@@ -127,14 +127,40 @@ func roleDefinitionName(ref string) (string, *Error) {
 	return id.Name(), nil
 }
 
-// roleDefinitionExists reports whether name is a built-in role or a stored
-// custom role.
-func roleDefinitionExists(ctx context.Context, tx store.Tx, name string) (bool, error) {
-	if builtinRoles[strings.ToLower(name)] != nil {
-		return true, nil
+// roleDefinition returns the built-in role or stored custom role named name,
+// or nil.
+func roleDefinition(ctx context.Context, tx store.Tx, name string) (*RoleDefinition, error) {
+	if b := builtinRoles[strings.ToLower(name)]; b != nil {
+		return b, nil
 	}
 	d, err := findCustomRole(ctx, tx, name)
-	return d != nil, err
+	if err != nil || d == nil {
+		return nil, err
+	}
+	var rd RoleDefinition
+	if err := json.Unmarshal(d.Body, &rd); err != nil {
+		return nil, fmt.Errorf("decode role definition %s: %w", d.ID, err)
+	}
+	return &rd, nil
+}
+
+// assignableAt reports whether a custom role may be assigned at scope: the
+// scope is one of its assignable scopes or below one
+// (https://learn.microsoft.com/azure/role-based-access-control/role-definitions#assignablescopes).
+func (h *Handlers) assignableAt(ctx context.Context, tx store.Tx, rd *RoleDefinition, scope string) (bool, error) {
+	if rd.Properties.RoleType == BuiltInRole {
+		return true, nil
+	}
+	hs, err := h.hierarchySnapshot(ctx, tx)
+	if err != nil {
+		return false, err
+	}
+	for _, s := range rd.Properties.AssignableScopes {
+		if above, _ := related(hs, scopeKey(s), scopeKey(scope)); above {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (h *Handlers) putAssignment(w http.ResponseWriter, c Call) error {
@@ -190,12 +216,18 @@ func (h *Handlers) putAssignment(w http.ResponseWriter, c Call) error {
 				return err
 			}
 		}
-		ok, err := roleDefinitionExists(ctx, tx, roleName)
+		rd, err := roleDefinition(ctx, tx, roleName)
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if rd == nil {
 			return errorf(http.StatusBadRequest, "RoleDefinitionDoesNotExist", "The specified role definition with ID '%s' does not exist.", roleName)
+		}
+		if ok, err := h.assignableAt(ctx, tx, rd, scope.Key()); err != nil {
+			return err
+		} else if !ok {
+			return errorf(http.StatusBadRequest, "RoleDefinitionNotAssignableAtScope",
+				"The role %s is not available for assignment at the requested scope.", rd.Properties.RoleName)
 		}
 		var prev *RoleAssignment
 		if d, err := tx.Get(ctx, c.ID.Key()); err == nil {

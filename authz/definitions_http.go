@@ -165,13 +165,19 @@ func (h *Handlers) putDefinition(w http.ResponseWriter, c Call) error {
 	if len(p.AssignableScopes) == 0 {
 		return errorf(http.StatusBadRequest, "InvalidRoleDefinition", "The role definition must have at least one entry in 'properties.assignableScopes'.")
 	}
+	// Custom roles are assignable at subscriptions, resource groups,
+	// resources and at most one management group, never at the tenant root
+	// (https://learn.microsoft.com/azure/role-based-access-control/role-definitions#assignablescopes).
+	groups := 0
 	for i, s := range p.AssignableScopes {
 		id, err := armid.Parse(strings.TrimRight(s, "/"))
-		if s == "/" {
-			continue
+		if err != nil || id.Kind() == armid.Tenant || !id.Kind().IsScope() && id.Kind() != armid.Resource {
+			return errorf(http.StatusBadRequest, "InvalidRoleDefinition", "The assignable scope '%s' at 'properties.assignableScopes[%d]' is not valid: use subscriptions, management groups, resource groups or resources.", s, i)
 		}
-		if err != nil || !id.Kind().IsScope() && id.Kind() != armid.Resource {
-			return errorf(http.StatusBadRequest, "InvalidRoleDefinition", "The assignable scope '%s' at 'properties.assignableScopes[%d]' is not a valid scope.", s, i)
+		if id.Kind() == armid.ManagementGroup {
+			if groups++; groups > 1 {
+				return errorf(http.StatusBadRequest, "InvalidRoleDefinition", "The role definition may name only one management group in 'properties.assignableScopes'.")
+			}
 		}
 	}
 	rd := RoleDefinition{

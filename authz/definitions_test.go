@@ -82,6 +82,8 @@ func TestRoleDefinitionHandlers(t *testing.T) {
 		{"name is not a GUID", rdID(sub, "vm-operator"), body, 400, "InvalidRoleDefinitionId"},
 		{"no role name", rdID(sub, "7331dcae-0000-4000-8000-000000000004"), strings.Replace(body, `"roleName":"VM Operator",`, "", 1), 400, "InvalidRoleDefinition"},
 		{"no assignable scopes", rdID(sub, "7331dcae-0000-4000-8000-000000000004"), strings.Replace(body, `"`+sub+`"`, "", 1), 400, "InvalidRoleDefinition"},
+		{"tenant root as assignable scope", rdID(sub, "7331dcae-0000-4000-8000-000000000004"), strings.Replace(body, `"`+sub+`"`, `"/"`, 1), 400, "InvalidRoleDefinition"},
+		{"two management groups", rdID(sub, "7331dcae-0000-4000-8000-000000000004"), strings.Replace(body, `"`+sub+`"`, `"`+mg+`","`+rootMG+`"`, 1), 400, "InvalidRoleDefinition"},
 		{"bad action pattern", rdID(sub, "7331dcae-0000-4000-8000-000000000004"), strings.Replace(body, "*/read", "* /read", 1), 400, "InvalidActionOrNotAction"},
 	}
 	for _, tt := range tests {
@@ -107,6 +109,12 @@ func TestRoleDefinitionHandlers(t *testing.T) {
 	if got := listNames(t, e.definition("GET", otherSub+"|", "")); len(got) != len(BuiltInRoles()) {
 		t.Errorf("list in another subscription: %v", got)
 	}
+
+	// Not assignable outside its assignable scopes.
+	expect(t, e.assignment("PUT", raID(otherSub, ra2), `{"properties":{"roleDefinitionId":"`+rdID(otherSub, custom1)+`","principalId":"`+bob+`"}}`),
+		http.StatusBadRequest, "RoleDefinitionNotAssignableAtScope")
+	expect(t, e.assignment("PUT", raID(mg, ra2), `{"properties":{"roleDefinitionId":"`+rdID(mg, custom1)+`","principalId":"`+bob+`"}}`),
+		http.StatusBadRequest, "RoleDefinitionNotAssignableAtScope")
 
 	// The custom role grants through an assignment; it cannot be deleted
 	// while assigned.
