@@ -222,3 +222,18 @@ func mustClient(t *testing.T, r *running) *armresources.Client {
 	}
 	return c
 }
+
+// The policy object handlers are registered: the built-in MFA definition
+// is served at the tenant root, and assignments list at a subscription.
+func TestPolicyHandlersWired(t *testing.T) {
+	r := startServer(t)
+	tok := r.adminToken(t)
+	status, _, body := r.raw(t, "GET", "/providers/Microsoft.Authorization/policyDefinitions/4e6c27d5-a6ee-49cf-b2b4-d8fe90fa2b8b?api-version=2025-03-01", tok, "")
+	if status != http.StatusOK || body["name"] != "4e6c27d5-a6ee-49cf-b2b4-d8fe90fa2b8b" {
+		t.Errorf("built-in definition: %d %v", status, body)
+	}
+	status, _, body = r.raw(t, "GET", "/subscriptions/"+testSub+"/providers/Microsoft.Authorization/policyAssignments?api-version=2025-03-01", tok, "")
+	if status != http.StatusOK || body["value"] == nil {
+		t.Errorf("assignment list: %d %v", status, body)
+	}
+}
