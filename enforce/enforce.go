@@ -15,6 +15,7 @@ package enforce
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -55,6 +56,7 @@ type Engine struct {
 	snap    atomic.Pointer[decide.Snapshot]
 	version atomic.Uint64 // bumped by every relevant change
 	built   atomic.Uint64 // the version the current snapshot was built from
+	cache   parseCache
 }
 
 // New returns an engine over st and subscribes to its changes.
@@ -94,7 +96,7 @@ func (e *Engine) Snapshot(ctx context.Context) (*decide.Snapshot, error) {
 	var objs decide.Objects
 	err := e.st.View(ctx, func(tx store.Tx) error {
 		var err error
-		objs, err = Load(ctx, tx)
+		objs, err = e.cache.load(ctx, tx)
 		return err
 	})
 	if err != nil {
@@ -109,58 +111,39 @@ func (e *Engine) Snapshot(ctx context.Context) (*decide.Snapshot, error) {
 	return s, nil
 }
 
-// Load reads every policy object and the management-group hierarchy from the store.
+// Load reads the policy objects in force and the management-group hierarchy from the store:
+// every assignment and exemption, and only the initiatives and definitions the assignments use
+// (a store holding Azure's whole imported library parses a handful of definitions, not 5,000).
 func Load(ctx context.Context, tx store.Tx) (decide.Objects, error) {
+	return (&parseCache{}).load(ctx, tx)
+}
+
+// parseCache keeps compiled definitions and initiatives by key and ETag, so that a rebuild
+// after a change parses only what changed.
+type parseCache struct {
+	mu   sync.Mutex
+	defs map[string]cachedDef
+	sets map[string]cachedSet
+}
+
+type cachedDef struct {
+	etag string
+	def  *policy.Definition
+}
+
+type cachedSet struct {
+	etag string
+	set  *policy.SetDefinition
+}
+
+func (c *parseCache) load(ctx context.Context, tx store.Tx) (decide.Objects, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.defs == nil {
+		c.defs, c.sets = map[string]cachedDef{}, map[string]cachedSet{}
+	}
 	var o decide.Objects
-	defs, _ := builtin.Definitions()
-	shipped := map[string]bool{}
-	for _, d := range defs {
-		shipped[strings.ToLower(d.ID)] = true
-	}
-	stored := map[string]bool{}
-	err := each(ctx, tx, typeDefinition, func(d *store.Document, v any) error {
-		def, err := policy.DefinitionFromValue(v, policy.Options{})
-		if err != nil {
-			return fmt.Errorf("definition %s: %w", d.ID, err)
-		}
-		def.ID, def.Name = d.ID, d.Name
-		stored[d.Key] = true
-		o.Definitions = append(o.Definitions, def)
-		return nil
-	})
-	if err != nil {
-		return o, err
-	}
-	for _, d := range defs {
-		if !stored[strings.ToLower(d.ID)] {
-			o.Definitions = append(o.Definitions, d)
-		}
-	}
-	err = each(ctx, tx, typeDefinitionVersion, func(d *store.Document, v any) error {
-		def, err := policy.DefinitionFromValue(v, policy.Options{})
-		if err != nil {
-			return fmt.Errorf("definition version %s: %w", d.ID, err)
-		}
-		def.ID, def.Name = d.ID, d.Name
-		o.DefinitionVersions = append(o.DefinitionVersions, def)
-		return nil
-	})
-	if err != nil {
-		return o, err
-	}
-	err = each(ctx, tx, typeSetDefinition, func(d *store.Document, v any) error {
-		set, err := policy.SetDefinitionFromValue(v)
-		if err != nil {
-			return fmt.Errorf("set definition %s: %w", d.ID, err)
-		}
-		set.ID, set.Name = d.ID, d.Name
-		o.SetDefinitions = append(o.SetDefinitions, set)
-		return nil
-	})
-	if err != nil {
-		return o, err
-	}
-	err = each(ctx, tx, typeAssignment, func(d *store.Document, v any) error {
+	err := each(ctx, tx, typeAssignment, func(d *store.Document, v any) error {
 		a, err := policy.AssignmentFromValue(v)
 		if err != nil {
 			return fmt.Errorf("assignment %s: %w", d.ID, err)
@@ -184,8 +167,106 @@ func Load(ctx context.Context, tx store.Tx) (decide.Objects, error) {
 	if err != nil {
 		return o, err
 	}
+	neededDefs := map[string]bool{}
+	seenSets := map[string]bool{}
+	for _, a := range o.Assignments {
+		key := strings.ToLower(a.PolicyDefinitionID)
+		if !policy.IsSetDefinitionID(key) {
+			neededDefs[key] = true
+			continue
+		}
+		if seenSets[key] {
+			continue
+		}
+		seenSets[key] = true
+		set, err := c.set(ctx, tx, key)
+		if err != nil || set == nil {
+			continue // the snapshot reports the assignment as a problem
+		}
+		o.SetDefinitions = append(o.SetDefinitions, set)
+		for _, r := range set.PolicyDefinitions {
+			neededDefs[strings.ToLower(r.PolicyDefinitionID)] = true
+		}
+	}
+	for key := range neededDefs {
+		def, err := c.definition(ctx, tx, key)
+		if err != nil {
+			return o, err
+		}
+		if def != nil {
+			o.Definitions = append(o.Definitions, def)
+		}
+		err = each(ctx, tx, typeDefinitionVersion, func(d *store.Document, v any) error {
+			if !strings.HasPrefix(d.Key, key+"/") {
+				return nil
+			}
+			def, err := policy.DefinitionFromValue(v, policy.Options{})
+			if err != nil {
+				return fmt.Errorf("definition version %s: %w", d.ID, err)
+			}
+			def.ID, def.Name = d.ID, d.Name
+			o.DefinitionVersions = append(o.DefinitionVersions, def)
+			return nil
+		}, key)
+		if err != nil {
+			return o, err
+		}
+	}
 	o.Parents, o.RootGroupID, err = hierarchy(ctx, tx)
 	return o, err
+}
+
+// definition returns a compiled definition by key: stored (parsed once per ETag) or shipped.
+func (c *parseCache) definition(ctx context.Context, tx store.Tx, key string) (*policy.Definition, error) {
+	d, err := tx.Get(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		if def, ok := builtin.Definition(key); ok && strings.EqualFold(def.ID, key) {
+			return def, nil
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cd, ok := c.defs[key]; ok && cd.etag == d.ETag && d.ETag != "" {
+		return cd.def, nil
+	}
+	v, err := expr.DecodeJSON(d.Body)
+	if err != nil {
+		return nil, fmt.Errorf("definition %s: %w", d.ID, err)
+	}
+	def, err := policy.DefinitionFromValue(v, policy.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("definition %s: %w", d.ID, err)
+	}
+	def.ID, def.Name = d.ID, d.Name
+	c.defs[key] = cachedDef{d.ETag, def}
+	return def, nil
+}
+
+// set returns a decoded initiative by key, parsed once per ETag.
+func (c *parseCache) set(ctx context.Context, tx store.Tx, key string) (*policy.SetDefinition, error) {
+	d, err := tx.Get(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cs, ok := c.sets[key]; ok && cs.etag == d.ETag && d.ETag != "" {
+		return cs.set, nil
+	}
+	v, err := expr.DecodeJSON(d.Body)
+	if err != nil {
+		return nil, fmt.Errorf("set definition %s: %w", d.ID, err)
+	}
+	set, err := policy.SetDefinitionFromValue(v)
+	if err != nil {
+		return nil, fmt.Errorf("set definition %s: %w", d.ID, err)
+	}
+	set.ID, set.Name = d.ID, d.Name
+	c.sets[key] = cachedSet{d.ETag, set}
+	return set, nil
 }
 
 // hierarchy reads management-group parents and subscription memberships.
@@ -214,9 +295,12 @@ func hierarchy(ctx context.Context, tx store.Tx) (map[string]string, string, err
 	return parents, root, err
 }
 
-// each decodes every document of a type.
-func each(ctx context.Context, tx store.Tx, typ string, fn func(*store.Document, any) error) error {
+// each decodes every document of a type (under a key, when one is given).
+func each(ctx context.Context, tx store.Tx, typ string, fn func(*store.Document, any) error, under ...string) error {
 	q := store.Query{Types: []string{typ}, Limit: 500}
+	if len(under) > 0 {
+		q.Under = under[0]
+	}
 	for {
 		page, err := tx.List(ctx, q)
 		if err != nil {
