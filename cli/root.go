@@ -51,6 +51,8 @@ way Azure does, and serves ARM's REST API so that Azure clients work against it.
 		return &ExitError{Code: 2, Err: fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())}
 	})
 	root.AddCommand(newPolicyCommand(), newServeCommand(), newBenchCommand())
+	addGlobalFlags(root)
+	root.AddCommand(newLoginCommand(), newLogoutCommand(), newAccountCommand(), newGroupCommand(), newResourceCommand())
 	return root
 }
 

@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+
+	"github.com/palisade/palisade/identity"
+	"github.com/palisade/palisade/server"
+)
+
+// Fixed bootstrap values of the test server (the PALISADE_* settings of
+// `palisade serve`).
+const (
+	tTenant   = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+	tSub      = "00000000-0000-0000-0000-00000000c11e"
+	tClientID = "11111111-2222-3333-4444-555555555555"
+	tSecret   = "test-secret-for-the-administrator-sp-0123456789"
+	tPassword = "correct horse battery staple"
+	// tTOTP is the administrator's TOTP seed (base32).
+	tTOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+)
+
+// testServer is a Palisade server on a free loopback port with a temp data
+// folder, stopped when the test ends.
+type testServer struct {
+	*server.Server
+	out *bytes.Buffer
+}
+
+func startTestServer(t *testing.T) *testServer {
+	t.Helper()
+	out := &bytes.Buffer{}
+	s, err := server.New(server.Config{
+		Addr: "127.0.0.1:0", DataDir: t.TempDir(),
+		TenantID: tTenant, SubscriptionID: tSub, AdminClientID: tClientID, AdminClientSecret: tSecret,
+		AdminPassword: tPassword, AdminTOTPSecret: tTOTP,
+		Argon2: identity.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}, Out: out,
+		ShutdownTimeout: 5 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("server Run: %v", err)
+		}
+	})
+	return &testServer{Server: s, out: out}
+}
+
+// cliEnv points the CLI's configuration folder at a temp dir and clears the
+// environment the CLI reads, so that the test never touches the user's own
+// profile.
+func cliEnv(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("HOME", dir)
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	t.Setenv("PALISADE_CONFIG_DIR", "")
+	t.Setenv(ServerEnv, "")
+	t.Setenv(CAFileEnv, "")
+	return dir
+}
+
+// terminalMu serialises tests that replace the terminal hooks.
+var terminalMu sync.Mutex
+
+// withTerminal makes the CLI believe a person is at a terminal typing
+// input, for the duration of the test.
+func withTerminal(t *testing.T, input string) {
+	t.Helper()
+	terminalMu.Lock()
+	oldIn, oldInter := stdin, interactive
+	stdin = strings.NewReader(input)
+	interactive = func() bool { return true }
+	t.Cleanup(func() {
+		stdin, interactive = oldIn, oldInter
+		terminalMu.Unlock()
+	})
+}
+
+// runResult is one CLI run.
+type runResult struct {
+	code           int
+	stdout, stderr string
+}
+
+// pal calls Main in-process, as the palisade binary would.
+func pal(t *testing.T, args ...string) runResult {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(args, &out, &errb)
+	return runResult{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+// mustRun runs and fails the test unless the exit code is 0.
+func mustRun(t *testing.T, args ...string) runResult {
+	t.Helper()
+	r := pal(t, args...)
+	if r.code != 0 {
+		t.Fatalf("palisade %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return r
+}
+
+// totpCode is the administrator's TOTP code for the step offset steps
+// (each code can be used once: the server burns used steps).
+func totpCode(t *testing.T, steps int) string {
+	t.Helper()
+	code, err := totp.GenerateCode(tTOTP, time.Now().Add(time.Duration(steps)*30*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+var _ = io.Discard
