@@ -7,6 +7,6 @@ func newPolicyCommand() *cobra.Command {
 		Use:   "policy",
 		Short: "Validate and evaluate policy definitions, and manage policy objects",
 	}
-	c.AddCommand(newPolicyValidateCommand(), newPolicyEvalCommand())
+	c.AddCommand(newPolicyValidateCommand(), newPolicyEvalCommand(), newPolicyImportBuiltinsCommand())
 	return c
 }

@@ -172,3 +172,18 @@ func TestEvalWithUserAliases(t *testing.T) {
 		t.Errorf("missing alias file: code %d, %s", code, errOut)
 	}
 }
+
+func TestImportBuiltinsCommand(t *testing.T) {
+	src, data := t.TempDir(), t.TempDir()
+	writeFile(t, src, "policyDefinitions/General/a.json", `{"properties":{"displayName":"A","mode":"All",
+		"policyRule":{"if":{"field":"type","equals":"x/y"},"then":{"effect":"audit"}}},
+		"id":"/providers/Microsoft.Authorization/policyDefinitions/aaaa","name":"aaaa"}`)
+	writeFile(t, src, "policyDefinitions/General/b.json", `{"properties":{"mode":"All","policyRule":{"if":{"field":"type","equalz":"x"},"then":{"effect":"audit"}}}}`)
+	out, errOut, code := run(t, "policy", "import-builtins", "--data", data, src)
+	if code != 0 || !strings.HasSuffix(out, "1 definitions, 0 initiatives imported, 1 skipped\n") || !strings.Contains(out, "unknown operator 'equalz'") {
+		t.Fatalf("code %d\n%s%s", code, out, errOut)
+	}
+	if _, _, code := run(t, "policy", "import-builtins", "--data", data); code != 2 {
+		t.Errorf("missing DIR: code %d, want 2", code)
+	}
+}
