@@ -2,6 +2,7 @@ package activitylog_test
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -274,5 +275,64 @@ func checkPolicyEvent(t *testing.T, e *activitylog.Event, op, level, status stri
 	}
 	if e.HTTPRequest != nil {
 		t.Error("Policy events carry no httpRequest")
+	}
+}
+
+// TestPolicyEventGrouping checks that outcomes of one kind share one event
+// and that each kind gets its operation, level and status: modify and
+// append after changing a request, auditIfNotExists and deployIfNotExists
+// after an existence check found nothing.
+func TestPolicyEventGrouping(t *testing.T) {
+	def, ok := builtin.Definition(builtin.MFACreateUpdateID)
+	if !ok {
+		t.Fatal("MFA definition not shipped")
+	}
+	a := mfaAssignment(t, builtin.MFACreateUpdateID, "")
+	out := func(e policy.Effect) *decide.Outcome {
+		return &decide.Outcome{Assignment: a, Definition: def, Effect: e}
+	}
+	r := storageRequest("PUT", user(false), "")
+	b := newBuilder()
+
+	events := must[[]*activitylog.Event](t)(b.Policy(r, &decide.Decision{
+		Modified: []*decide.Outcome{out(policy.EffectModify), out(policy.EffectAppend), out(policy.EffectModify)},
+		Audited:  []*decide.Outcome{out(policy.EffectAudit), out(policy.EffectAuditAction)},
+	}))
+	events = append(events, must[[]*activitylog.Event](t)(b.Existence(r, []*decide.Outcome{
+		out(policy.EffectDeployIfNotExists), out(policy.EffectAuditIfNotExists), out(policy.EffectAuditIfNotExists),
+	}))...)
+	type row struct {
+		op, level, status string
+		effects           []string
+	}
+	var got []row
+	for _, e := range events {
+		var effects []string
+		for _, p := range policiesOf(t, e) {
+			effects = append(effects, p["policyDefinitionEffect"].(string))
+		}
+		got = append(got, row{e.OperationName.Value, e.Level, e.Status.Value, effects})
+	}
+	want := []row{
+		{"Microsoft.Authorization/policies/audit/action", "Warning", "Succeeded", []string{"Audit", "AuditAction"}},
+		{"Microsoft.Authorization/policies/modify/action", "Informational", "Succeeded", []string{"Modify", "Modify"}},
+		{"Microsoft.Authorization/policies/append/action", "Informational", "Succeeded", []string{"Append"}},
+		{"Microsoft.Authorization/policies/auditIfNotExists/action", "Warning", "Succeeded", []string{"AuditIfNotExists", "AuditIfNotExists"}},
+		{"Microsoft.Authorization/policies/deployIfNotExists/action", "Informational", "Succeeded", []string{"DeployIfNotExists"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %v\nwant %v", got, want)
+	}
+	if none := must[[]*activitylog.Event](t)(b.Policy(r, &decide.Decision{})); len(none) != 0 {
+		t.Errorf("an empty decision gave %d events", len(none))
+	}
+	for e, op := range map[policy.Effect]string{
+		policy.EffectAudit: activitylog.OperationPolicyAudit, policy.EffectAuditAction: activitylog.OperationPolicyAudit,
+		policy.EffectDeny: activitylog.OperationPolicyDeny, policy.EffectDenyAction: activitylog.OperationPolicyDeny,
+		policy.EffectModify: activitylog.OperationPolicyModify, policy.EffectDeployIfNotExists: activitylog.OperationPolicyDeployIfNotExists,
+	} {
+		if got := activitylog.PolicyOperation(e); got != op {
+			t.Errorf("PolicyOperation(%s) = %s, want %s", e, got, op)
+		}
 	}
 }
