@@ -29,14 +29,20 @@ type AuthorizationFailedError struct {
 // Error returns ARM's message.
 func (e *AuthorizationFailedError) Error() string { return e.Message() }
 
-// Message is ARM's message for the refusal, word for word.
+// Message is ARM's message for the refusal, word for word. For the two
+// actions role-assignment conditions apply to (roleAssignments write and
+// delete) ARM adds that an ABAC condition may be what failed.
 func (e *AuthorizationFailedError) Message() string {
 	caller := e.Caller
 	if caller == "" {
 		caller = e.ObjectID
 	}
-	return fmt.Sprintf("The client '%s' with object id '%s' does not have authorization to perform action '%s' over scope '%s' or the scope is invalid. If access was recently granted, please refresh your credentials.",
-		caller, e.ObjectID, e.Action, e.Scope)
+	what := "authorization"
+	if isRoleAssignmentChange(e.Action) {
+		what = "authorization or an ABAC condition not fulfilled"
+	}
+	return fmt.Sprintf("The client '%s' with object id '%s' does not have %s to perform action '%s' over scope '%s' or the scope is invalid. If access was recently granted, please refresh your credentials.",
+		caller, e.ObjectID, what, e.Action, e.Scope)
 }
 
 // Status is the HTTP status ARM answers with: 403 Forbidden.

@@ -79,3 +79,17 @@ func TestAuthorizationFailedCallerFallback(t *testing.T) {
 func readTestdata(name string) ([]byte, error) {
 	return os.ReadFile(filepath.Join("testdata", name))
 }
+
+// A refused role-assignment write names ABAC conditions too, as in the
+// "Unable to assign a role" symptom of
+// https://learn.microsoft.com/azure/role-based-access-control/troubleshooting.
+func TestAuthorizationFailedRoleAssignmentWrite(t *testing.T) {
+	id := rg + "/providers/Microsoft.Authorization/roleAssignments/" + ra1
+	a := NewAuthorizer(nil, nil)
+	a.Load(NewSnapshot(Objects{RoleAssignments: []*RoleAssignment{assign(sub, ContributorRoleID, bob)}}))
+	err := a.Check(context.Background(), Principal{ObjectID: bob}, "Microsoft.Authorization/roleAssignments/write", armid.MustParse(id))
+	want := "The client '" + bob + "' with object id '" + bob + "' does not have authorization or an ABAC condition not fulfilled to perform action 'Microsoft.Authorization/roleAssignments/write' over scope '" + id + "' or the scope is invalid. If access was recently granted, please refresh your credentials."
+	if err == nil || err.Error() != want {
+		t.Errorf("Check error:\n got %v\nwant %s", err, want)
+	}
+}
