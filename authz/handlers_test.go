@@ -361,3 +361,29 @@ func loadSnapshot(t *testing.T, e *testEnv) *Snapshot {
 	}
 	return s
 }
+
+// Permissions_ListForResourceGroup answers the caller's permission blocks
+// (authorization-RoleDefinitionsCalls.json, PermissionGetResult).
+func TestPermissions(t *testing.T) {
+	e := newEnv(t)
+	expect(t, e.assignment("PUT", raID(sub, ra1), raBody(ReaderRoleID, admin, "")), http.StatusCreated, "")
+	expect(t, e.assignment("PUT", raID(rg, ra2), raBody(ContributorRoleID, admin, "")), http.StatusCreated, "")
+	expect(t, e.assignment("PUT", raID(siblingR, ra3), raBody(OwnerRoleID, admin, "")), http.StatusCreated, "")
+	rec := e.do("GET", rg+"|", "", (*Handlers).ServePermissions)
+	expect(t, rec, http.StatusOK, "")
+	var got struct{ Value []Permission }
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, p := range got.Value {
+		actions = append(actions, strings.Join(p.Actions, ","))
+	}
+	sortStrings(actions)
+	if strings.Join(actions, " ") != "* */read" {
+		t.Errorf("permissions at the resource group: %v (want Contributor's and Reader's, not the sibling's Owner)", actions)
+	}
+	if !strings.Contains(rec.Body.String(), `"dataActions":[]`) {
+		t.Errorf("empty lists must be []: %s", rec.Body)
+	}
+}
