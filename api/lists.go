@@ -42,6 +42,7 @@ func (h *Handler) serveResourceList(w http.ResponseWriter, req *Request) error {
 	} else if f.ResourceGroup != "" {
 		q.ResourceGroup = f.ResourceGroup
 	}
+	expand := strings.ToLower(req.HTTP.URL.Query().Get("$expand"))
 	return h.listFiltered(w, req, q, func(d *store.Document) bool {
 		if excludedFromResourceList(d.Type) || !strings.Contains(d.ParentKey, "/resourcegroups/") ||
 			strings.Count(d.ParentKey, "/") != 4 {
@@ -50,8 +51,41 @@ func (h *Handler) serveResourceList(w http.ResponseWriter, req *Request) error {
 		if f.Name != "" && !strings.EqualFold(d.Name, f.Name) {
 			return false
 		}
-		return f.NameContains == "" || strings.Contains(strings.ToLower(d.Name), strings.ToLower(f.NameContains))
+		if f.NameContains != "" && !strings.Contains(strings.ToLower(d.Name), strings.ToLower(f.NameContains)) {
+			return false
+		}
+		d.Body = listItem(d, expand)
+		return true
 	})
+}
+
+// listItem shapes a resource as the resource list returns it
+// (GenericResourceExpanded): without properties, and with createdTime,
+// changedTime and provisioningState only when $expand asks for them
+// (https://learn.microsoft.com/rest/api/resources/resources/list-by-resource-group).
+func listItem(d *store.Document, expand string) json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(d.Body, &m) != nil {
+		return d.Body
+	}
+	delete(m, "properties")
+	if expand != "" {
+		for _, e := range strings.Split(expand, ",") {
+			switch strings.TrimSpace(e) {
+			case "createdtime":
+				m["createdTime"], _ = json.Marshal(d.CreatedAt)
+			case "changedtime":
+				m["changedTime"], _ = json.Marshal(d.UpdatedAt)
+			case "provisioningstate":
+				m["provisioningState"] = json.RawMessage(`"Succeeded"`)
+			}
+		}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return d.Body
+	}
+	return b
 }
 
 // serveTypedList answers GET of a provider collection:

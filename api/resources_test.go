@@ -233,3 +233,44 @@ func TestPolicyHandlerHook(t *testing.T) {
 		}
 	}
 }
+
+// The resource list returns GenericResourceExpanded items: no properties,
+// and createdTime/changedTime/provisioningState only on $expand
+// (https://learn.microsoft.com/rest/api/resources/resources/list-by-resource-group).
+func TestResourceListShape(t *testing.T) {
+	a := newTestAPI(t)
+	rg := "/subscriptions/" + testSub + "/resourceGroups/rg1"
+	a.do(t, "PUT", rg+"?api-version=2025-04-01", `{"location":"westeurope"}`)
+	a.do(t, "PUT", rg+"/providers/A.B/things/t1?api-version=2020-01-01", `{"location":"westeurope","properties":{"x":1}}`)
+	cases := []struct {
+		query string
+		has   []string
+		lacks []string
+	}{
+		{"", []string{"id", "name", "type", "location"}, []string{"properties", "createdTime", "provisioningState"}},
+		{"&$expand=createdTime,changedTime,provisioningState", []string{"createdTime", "changedTime", "provisioningState"}, []string{"properties"}},
+	}
+	for _, c := range cases {
+		r := a.do(t, "GET", rg+"/resources?api-version=2025-04-01"+c.query, "")
+		items, _ := r.Body["value"].([]any)
+		if r.Status != 200 || len(items) != 1 {
+			t.Fatalf("%q: %d %s", c.query, r.Status, r.Raw)
+		}
+		item := items[0].(map[string]any)
+		for _, k := range c.has {
+			if _, ok := item[k]; !ok {
+				t.Errorf("%q: item lacks %s: %v", c.query, k, item)
+			}
+		}
+		for _, k := range c.lacks {
+			if _, ok := item[k]; ok {
+				t.Errorf("%q: item has %s: %v", c.query, k, item)
+			}
+		}
+	}
+	// A provider's own list (…/providers/A.B/things) returns whole resources.
+	r := a.do(t, "GET", rg+"/providers/A.B/things?api-version=2020-01-01", "")
+	if items, _ := r.Body["value"].([]any); len(items) != 1 || items[0].(map[string]any)["properties"] == nil {
+		t.Errorf("typed list: %s", r.Raw)
+	}
+}
