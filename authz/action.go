@@ -61,6 +61,8 @@ var keywordTypes = map[string]string{
 // bare segment below it ("resourcegroups" under a subscription is
 // "Microsoft.Resources/subscriptions/resourceGroups/read"; "listKeys" POSTed
 // to a storage account is "Microsoft.Storage/storageAccounts/listKeys/action").
+// A bare namespace below a scope ({scope}/providers/{namespace}) reads the
+// provider: "Microsoft.Resources/subscriptions/providers/read".
 func CollectionAction(method string, scope armid.ID, collection string) string {
 	v := verb(method)
 	if strings.Contains(collection, "/") {
@@ -78,6 +80,9 @@ func CollectionAction(method string, scope armid.ID, collection string) string {
 	}
 	if k, ok := keywordTypes[strings.ToLower(collection)]; ok && scope.Kind().IsScope() {
 		collection = k
+	} else if strings.Contains(collection, ".") && scope.Kind().IsScope() {
+		// {scope}/providers/{namespace}: reading a resource provider.
+		collection = "providers"
 	}
 	return base + "/" + collection + "/" + v
 }

@@ -46,6 +46,8 @@ func TestCollectionAction(t *testing.T) {
 		{"GET", sub, "resources", "Microsoft.Resources/subscriptions/resources/read"},
 		{"GET", rg, "resources", "Microsoft.Resources/subscriptions/resourceGroups/resources/read"},
 		{"GET", sub, "locations", "Microsoft.Resources/subscriptions/locations/read"},
+		{"GET", sub, "Microsoft.Storage", "Microsoft.Resources/subscriptions/providers/read"},
+		{"GET", sub, "providers", "Microsoft.Resources/subscriptions/providers/read"},
 		{"GET", "/", "subscriptions", "Microsoft.Resources/subscriptions/read"},
 		{"GET", mg, "subscriptions", "Microsoft.Management/managementGroups/subscriptions/read"},
 		{"GET", sub, "Microsoft.Authorization/policyAssignments", "Microsoft.Authorization/policyAssignments/read"},
