@@ -8,5 +8,6 @@ func newPolicyCommand() *cobra.Command {
 		Short: "Validate and evaluate policy definitions, and manage policy objects",
 	}
 	c.AddCommand(newPolicyValidateCommand(), newPolicyEvalCommand(), newPolicyImportBuiltinsCommand())
+	c.AddCommand(policyClientCommands()...)
 	return c
 }

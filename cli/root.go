@@ -52,7 +52,8 @@ way Azure does, and serves ARM's REST API so that Azure clients work against it.
 	})
 	root.AddCommand(newPolicyCommand(), newServeCommand(), newBenchCommand())
 	addGlobalFlags(root)
-	root.AddCommand(newLoginCommand(), newLogoutCommand(), newAccountCommand(), newGroupCommand(), newResourceCommand())
+	root.AddCommand(newLoginCommand(), newLogoutCommand(), newAccountCommand(), newGroupCommand(), newResourceCommand(),
+		newMonitorCommand())
 	return root
 }
 
