@@ -163,132 +163,77 @@ func (h *Handlers) assignableAt(ctx context.Context, tx store.Tx, rd *RoleDefini
 	return false, nil
 }
 
+// assignmentRequest is a validated PUT body.
+type assignmentRequest struct {
+	roleName, principalID, principalType         string
+	condition, conditionVersion, delegated, desc *string
+}
+
+// parseAssignment validates a PUT body and resolves the principal type,
+// answering ARM's 400s for what is wrong.
+func (h *Handlers) parseAssignment(ctx context.Context, body []byte) (*assignmentRequest, error) {
+	var in assignmentInput
+	if err := decodeStrict(body, &in); err != nil {
+		return nil, invalidContent(err)
+	}
+	if in.Properties == nil {
+		return nil, invalidContent(errors.New("required property 'properties' not found"))
+	}
+	p := in.Properties
+	if !armid.IsGUID(p.PrincipalID) {
+		return nil, errorf(http.StatusBadRequest, "InvalidPrincipalId", "A valid principal ID must be provided for role assignment.")
+	}
+	roleName, e := roleDefinitionName(p.RoleDefinitionID)
+	if e != nil {
+		return nil, e
+	}
+	req := &assignmentRequest{roleName: roleName, principalID: p.PrincipalID,
+		condition: emptyToNil(p.Condition), conditionVersion: emptyToNil(p.ConditionVersion),
+		delegated: emptyToNil(p.DelegatedManagedIdentityResourceID), desc: emptyToNil(p.Description)}
+	if req.condition != nil && req.conditionVersion == nil {
+		v := "2.0" // the only version ARM accepts
+		req.conditionVersion = &v
+	}
+	if p.PrincipalType != "" {
+		var ok bool
+		if req.principalType, ok = principalTypes[strings.ToLower(p.PrincipalType)]; !ok {
+			return nil, errorf(http.StatusBadRequest, "InvalidPrincipalType",
+				"The principal type '%s' is not valid. Valid values are 'User', 'Group', 'ServicePrincipal' and 'ForeignGroup'.", p.PrincipalType)
+		}
+		return req, nil
+	}
+	// Without principalType ARM looks the principal up in the directory.
+	if h.PrincipalType != nil {
+		t, err := h.PrincipalType(ctx, p.PrincipalID)
+		if err != nil {
+			return nil, fmt.Errorf("look up principal %s: %w", p.PrincipalID, err)
+		}
+		if t == "" {
+			return nil, errorf(http.StatusBadRequest, "PrincipalNotFound",
+				"Principal %s does not exist in the directory %s. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype",
+				strings.ReplaceAll(strings.ToLower(p.PrincipalID), "-", ""), h.TenantID)
+		}
+		req.principalType = t
+		return req, nil
+	}
+	req.principalType = "User" // the REST specification's default
+	return req, nil
+}
+
 func (h *Handlers) putAssignment(w http.ResponseWriter, c Call) error {
 	if e := checkAssignmentID(c.ID); e != nil {
 		return e
 	}
-	var in assignmentInput
-	if err := decodeStrict(c.Body, &in); err != nil {
-		return invalidContent(err)
-	}
-	if in.Properties == nil {
-		return invalidContent(errors.New("required property 'properties' not found"))
-	}
-	p := in.Properties
-	if !armid.IsGUID(p.PrincipalID) {
-		return errorf(http.StatusBadRequest, "InvalidPrincipalId", "A valid principal ID must be provided for role assignment.")
-	}
-	roleName, e := roleDefinitionName(p.RoleDefinitionID)
-	if e != nil {
-		return e
-	}
-	ptype := ""
-	if p.PrincipalType != "" {
-		var ok bool
-		if ptype, ok = principalTypes[strings.ToLower(p.PrincipalType)]; !ok {
-			return errorf(http.StatusBadRequest, "InvalidPrincipalType",
-				"The principal type '%s' is not valid. Valid values are 'User', 'Group', 'ServicePrincipal' and 'ForeignGroup'.", p.PrincipalType)
-		}
-	}
 	ctx := c.HTTP.Context()
-	if ptype == "" && h.PrincipalType != nil {
-		t, err := h.PrincipalType(ctx, p.PrincipalID)
-		if err != nil {
-			return fmt.Errorf("look up principal %s: %w", p.PrincipalID, err)
-		}
-		if t == "" {
-			return errorf(http.StatusBadRequest, "PrincipalNotFound",
-				"Principal %s does not exist in the directory %s. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype",
-				strings.ReplaceAll(strings.ToLower(p.PrincipalID), "-", ""), h.TenantID)
-		}
-		ptype = t
+	req, err := h.parseAssignment(ctx, c.Body)
+	if err != nil {
+		return err
 	}
-	if ptype == "" {
-		ptype = "User" // the REST specification's default
-	}
-	scope := c.ID.Scope()
-	scopeText := assignmentScope(c.ID.String())
 	status := http.StatusCreated
 	var stored *store.Document
-	err := h.Store.Update(ctx, func(tx store.Tx) error {
-		if h.CheckScope != nil {
-			if err := h.CheckScope(ctx, tx, scope); err != nil {
-				return err
-			}
-		}
-		rd, err := roleDefinition(ctx, tx, roleName)
-		if err != nil {
-			return err
-		}
-		if rd == nil {
-			return errorf(http.StatusBadRequest, "RoleDefinitionDoesNotExist", "The specified role definition with ID '%s' does not exist.", roleName)
-		}
-		if ok, err := h.assignableAt(ctx, tx, rd, scope.Key()); err != nil {
-			return err
-		} else if !ok {
-			return errorf(http.StatusBadRequest, "RoleDefinitionNotAssignableAtScope",
-				"The role %s is not available for assignment at the requested scope.", rd.Properties.RoleName)
-		}
-		var prev *RoleAssignment
-		if d, err := tx.Get(ctx, c.ID.Key()); err == nil {
-			prev = &RoleAssignment{}
-			if err := json.Unmarshal(d.Body, prev); err != nil {
-				return fmt.Errorf("decode stored role assignment %s: %w", d.ID, err)
-			}
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		if prev != nil {
-			pp := prev.Properties
-			if !strings.EqualFold(pp.PrincipalID, p.PrincipalID) || !strings.EqualFold(lastSegment(pp.RoleDefinitionID), roleName) {
-				return errorf(http.StatusBadRequest, "RoleAssignmentUpdateNotPermitted",
-					"Tenant ID, application ID, principal ID, and scope are not allowed to be updated.")
-			}
-			status = http.StatusOK
-		} else if dup, err := duplicateAssignment(ctx, tx, scope.Key(), p.PrincipalID, roleName); err != nil {
-			return err
-		} else if dup {
-			return errorf(http.StatusConflict, "RoleAssignmentExists", "The role assignment already exists.")
-		}
-		now := tx.Now()
-		caller := c.Caller.ObjectID
-		ra := RoleAssignment{
-			ID:   c.ID.String(),
-			Name: c.ID.Name(),
-			Type: RoleAssignmentType,
-			Properties: RoleAssignmentProperties{
-				RoleDefinitionID:                   RoleDefinitionIDAt(scopeText, roleName),
-				PrincipalID:                        p.PrincipalID,
-				PrincipalType:                      ptype,
-				Scope:                              scopeText,
-				Condition:                          emptyToNil(p.Condition),
-				ConditionVersion:                   emptyToNil(p.ConditionVersion),
-				CreatedOn:                          &now,
-				UpdatedOn:                          &now,
-				CreatedBy:                          &caller,
-				UpdatedBy:                          &caller,
-				DelegatedManagedIdentityResourceID: emptyToNil(p.DelegatedManagedIdentityResourceID),
-				Description:                        emptyToNil(p.Description),
-			},
-		}
-		if ra.Properties.Condition != nil && ra.Properties.ConditionVersion == nil {
-			v := "2.0"
-			ra.Properties.ConditionVersion = &v
-		}
-		if prev != nil {
-			ra.ID, ra.Name = prev.ID, prev.Name
-			ra.Properties.PrincipalType = prev.Properties.PrincipalType
-			ra.Properties.CreatedOn, ra.Properties.CreatedBy = prev.Properties.CreatedOn, prev.Properties.CreatedBy
-		}
-		body, err := marshalNoEscape(ra)
-		if err != nil {
-			return err
-		}
-		doc, err := store.NewDocument(c.ID, body)
-		if err != nil {
-			return err
-		}
-		stored, err = tx.Put(ctx, doc, store.Condition{})
+	err = h.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		status, stored, err = h.writeAssignment(ctx, tx, c, req)
 		return err
 	})
 	if err != nil {
@@ -296,6 +241,91 @@ func (h *Handlers) putAssignment(w http.ResponseWriter, c Call) error {
 	}
 	writeJSON(w, status, json.RawMessage(stored.Body))
 	return nil
+}
+
+// writeAssignment checks req against what is stored (the scope, the role,
+// an assignment of the same name or of the same principal and role) and
+// writes it, returning 201 for a new assignment and 200 for an update.
+func (h *Handlers) writeAssignment(ctx context.Context, tx store.Tx, c Call, req *assignmentRequest) (int, *store.Document, error) {
+	scope := c.ID.Scope()
+	if h.CheckScope != nil {
+		if err := h.CheckScope(ctx, tx, scope); err != nil {
+			return 0, nil, err
+		}
+	}
+	rd, err := roleDefinition(ctx, tx, req.roleName)
+	if err != nil {
+		return 0, nil, err
+	}
+	if rd == nil {
+		return 0, nil, errorf(http.StatusBadRequest, "RoleDefinitionDoesNotExist", "The specified role definition with ID '%s' does not exist.", req.roleName)
+	}
+	if ok, err := h.assignableAt(ctx, tx, rd, scope.Key()); err != nil {
+		return 0, nil, err
+	} else if !ok {
+		return 0, nil, errorf(http.StatusBadRequest, "RoleDefinitionNotAssignableAtScope",
+			"The role %s is not available for assignment at the requested scope.", rd.Properties.RoleName)
+	}
+	var prev *RoleAssignment
+	if d, err := tx.Get(ctx, c.ID.Key()); err == nil {
+		prev = &RoleAssignment{}
+		if err := json.Unmarshal(d.Body, prev); err != nil {
+			return 0, nil, fmt.Errorf("decode stored role assignment %s: %w", d.ID, err)
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return 0, nil, err
+	}
+	status := http.StatusCreated
+	if prev != nil {
+		pp := prev.Properties
+		if !strings.EqualFold(pp.PrincipalID, req.principalID) || !strings.EqualFold(lastSegment(pp.RoleDefinitionID), req.roleName) {
+			return 0, nil, errorf(http.StatusBadRequest, "RoleAssignmentUpdateNotPermitted",
+				"Tenant ID, application ID, principal ID, and scope are not allowed to be updated.")
+		}
+		status = http.StatusOK
+	} else if dup, err := duplicateAssignment(ctx, tx, scope.Key(), req.principalID, req.roleName); err != nil {
+		return 0, nil, err
+	} else if dup {
+		return 0, nil, errorf(http.StatusConflict, "RoleAssignmentExists", "The role assignment already exists.")
+	}
+	now := tx.Now()
+	caller := c.Caller.ObjectID
+	scopeText := assignmentScope(c.ID.String())
+	ra := RoleAssignment{
+		ID:   c.ID.String(),
+		Name: c.ID.Name(),
+		Type: RoleAssignmentType,
+		Properties: RoleAssignmentProperties{
+			RoleDefinitionID:                   RoleDefinitionIDAt(scopeText, req.roleName),
+			PrincipalID:                        req.principalID,
+			PrincipalType:                      req.principalType,
+			Scope:                              scopeText,
+			Condition:                          req.condition,
+			ConditionVersion:                   req.conditionVersion,
+			CreatedOn:                          &now,
+			UpdatedOn:                          &now,
+			CreatedBy:                          &caller,
+			UpdatedBy:                          &caller,
+			DelegatedManagedIdentityResourceID: req.delegated,
+			Description:                        req.desc,
+		},
+	}
+	if prev != nil { // keep what the first write recorded
+		ra.ID, ra.Name, ra.Properties.Scope = prev.ID, prev.Name, prev.Properties.Scope
+		ra.Properties.RoleDefinitionID = prev.Properties.RoleDefinitionID
+		ra.Properties.PrincipalType = prev.Properties.PrincipalType
+		ra.Properties.CreatedOn, ra.Properties.CreatedBy = prev.Properties.CreatedOn, prev.Properties.CreatedBy
+	}
+	body, err := marshalNoEscape(ra)
+	if err != nil {
+		return 0, nil, err
+	}
+	doc, err := store.NewDocument(c.ID, body)
+	if err != nil {
+		return 0, nil, err
+	}
+	stored, err := tx.Put(ctx, doc, store.Condition{})
+	return status, stored, err
 }
 
 // emptyToNil turns an absent or empty string into nil (JSON null).
