@@ -50,44 +50,70 @@ func (d *Definition) CanMatchType(typ string) bool {
 	return d.typeGuard[strings.ToLower(typ)]
 }
 
-// computeTypeGuard reads the types a rule is limited to from its top-level conditions.
+// computeTypeGuard reads the resource types a rule can match from its conditions: a
+// {"field":"type","equals"|"in": literal} leaf bounds the types; allOf is bounded by any bounded
+// member; anyOf by the union of its members when every one is bounded. nil means unbounded.
 func computeTypeGuard(rule map[string]any) map[string]bool {
 	ifv, _ := object(rule).get("if")
-	conds := []any{ifv}
-	if m, ok := ifv.(map[string]any); ok {
-		if all, ok := object(m).get("allOf"); ok {
-			conds, _ = all.([]any)
-		}
+	return typeGuard(ifv)
+}
+
+func typeGuard(v any) map[string]bool {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil
 	}
-	for _, c := range conds {
-		m, ok := c.(map[string]any)
-		if !ok || len(m) != 2 {
-			continue
+	o := object(m)
+	if all, ok := o.get("allOf"); ok && len(m) == 1 {
+		list, _ := all.([]any)
+		for _, c := range list {
+			if g := typeGuard(c); g != nil {
+				return g
+			}
 		}
-		o := object(m)
-		if f, _ := o.get("field"); f == nil || !strings.EqualFold(fmt.Sprint(f), "type") {
-			continue
-		}
-		var types []any
-		if v, ok := o.get("equals"); ok {
-			types = []any{v}
-		} else if v, ok := o.get("in"); ok {
-			types, _ = v.([]any)
-		}
-		if len(types) == 0 {
-			continue
-		}
-		guard := map[string]bool{}
-		for _, t := range types {
-			s, ok := t.(string)
-			if !ok || expr.IsExpression(s) {
+		return nil
+	}
+	if anyv, ok := o.get("anyOf"); ok && len(m) == 1 {
+		list, _ := anyv.([]any)
+		union := map[string]bool{}
+		for _, c := range list {
+			g := typeGuard(c)
+			if g == nil {
 				return nil
 			}
-			guard[strings.ToLower(s)] = true
+			for t := range g {
+				union[t] = true
+			}
 		}
-		return guard
+		if len(union) == 0 {
+			return nil
+		}
+		return union
 	}
-	return nil
+	if len(m) != 2 {
+		return nil
+	}
+	if f, _ := o.get("field"); f == nil || !strings.EqualFold(fmt.Sprint(f), "type") {
+		return nil
+	}
+	var types []any
+	if v, ok := o.get("equals"); ok {
+		types = []any{v}
+	} else if v, ok := o.get("in"); ok {
+		types, _ = v.([]any)
+	}
+	if len(types) == 0 {
+		return nil
+	}
+	guard := map[string]bool{}
+	for _, t := range types {
+		s, ok := t.(string)
+		if !ok || expr.IsExpression(s) {
+			return nil
+		}
+		guard[strings.ToLower(s)] = true
+	}
+	return guard
 }
 
 // Modes. https://learn.microsoft.com/azure/governance/policy/concepts/definition-structure-basics#mode

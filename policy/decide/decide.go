@@ -78,8 +78,11 @@ type Decision struct {
 	// Resource is the resource after append and modify; the same map as the request's when
 	// nothing changed.
 	Resource map[string]any
-	// Evaluated counts the (assignment, definition) pairs evaluated.
+	// Evaluated counts the (assignment, definition) pairs whose rule matched or failed.
 	Evaluated int
+	// Considered counts the pairs above the resource that act on the request (after
+	// notScopes, selectors, enforcement mode and operation).
+	Considered int
 }
 
 // RequiresMFA reports whether every refusal comes from a rule about how the caller
@@ -141,6 +144,7 @@ func (s *Snapshot) Decide(req *Request) *Decision {
 			}
 		}
 	}
+	dec.Considered = len(targets)
 	if len(targets) == 0 {
 		return dec
 	}
