@@ -1,0 +1,194 @@
+package portal
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/palisade/palisade/builtin"
+)
+
+// nonComplianceMessage is the message the MFA tutorial's assignment
+// carries (learn.microsoft.com, "Tutorial: Enforce multifactor
+// authentication for Azure resource management with Azure Policy").
+const mfaMessage = "Sign in with multifactor authentication to create or update resources."
+
+// addUser creates a user without an authenticator and, when role
+// assignments are served, makes them Contributor on the subscription.
+func addUser(t *testing.T, s *stack, name string) {
+	t.Helper()
+	ctx := context.Background()
+	u, err := s.srv.Identity().CreateUser(ctx, name, "Second User", userPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.portal.passwordGrant(ctx, "admin", adminPassword, s.code(t, adminTOTP))
+	if err != nil || res.AccessToken == "" {
+		t.Fatalf("admin token: %v %+v", err, res)
+	}
+	body, _ := json.Marshal(map[string]any{"properties": map[string]any{
+		"roleDefinitionId": "/subscriptions/" + testSub + "/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c",
+		"principalId":      u.ObjectID, "principalType": "User"}})
+	resp, err := s.portal.call(ctx, res.AccessToken, http.MethodPut,
+		"/subscriptions/"+testSub+"/providers/Microsoft.Authorization/roleAssignments/6f1d4b2a-1c1e-4e53-9a51-6c1b0d5a7e01?api-version=2022-04-01", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("role assignment for %s: %d", name, resp.Status)
+}
+
+// wizardForm is the form a user fills in to assign the MFA definition at
+// rg-web, with a resourceLocation selector and a non-compliance message.
+func tutorialForm() url.Values {
+	return url.Values{
+		"name": {"mfa-rg-web"}, "tab": {"basics"},
+		"scope":        {"/subscriptions/" + testSub + "/resourceGroups/rg-web"},
+		"definitionId": {builtin.MFACreateUpdateID},
+		"displayName":  {"Require MFA for resource writes"},
+		"enforcement":  {"Enabled"},
+		"sel.count":    {"1"}, "sel.0.name": {"low-risk regions"},
+		"sel.0.resourceLocation.on": {"1"}, "sel.0.resourceLocation.op": {"in"},
+		"sel.0.resourceLocation.values": {"eastus", "westus2"},
+		"param.effect":                  {"Audit"},
+		"ncm.default":                   {mfaMessage},
+		"ov.count":                      {"0"},
+	}
+}
+
+func TestAssignEditRefuseStepUp(t *testing.T) {
+	s := startStack(t)
+	admin := s.browser(t)
+	admin.signIn(s, "admin", adminPassword, adminTOTP)
+
+	// Definitions: the two MFA definitions are found by "multi-factor".
+	pg := admin.get("/portal/definitions?q=multi-factor")
+	for _, want := range []string{"Users must authenticate with multi-factor authentication to create or update resources",
+		"Users must authenticate with multi-factor authentication to delete resources"} {
+		if !strings.Contains(pg.Body, want) {
+			t.Errorf("definitions search misses %q", want)
+		}
+	}
+	if strings.Contains(pg.Body, "Allowed locations") {
+		t.Errorf("search for multi-factor lists unrelated definitions")
+	}
+
+	// A resource group to assign at.
+	pg = admin.post("/portal/resourcegroups", "/portal/resourcegroups", url.Values{"name": {"rg-web"}, "location": {"eastus"}})
+	if pg.Status != http.StatusSeeOther {
+		t.Fatalf("create resource group: %d %s", pg.Status, pg.Body)
+	}
+	if pg = admin.get("/portal/resourcegroups"); !strings.Contains(pg.Body, "rg-web") || !strings.Contains(pg.Body, "succeeded") {
+		t.Fatalf("resource group list after create: %s", pg.Body)
+	}
+
+	// Review + create shows the exact JSON.
+	form := tutorialForm()
+	form.Set("action", "tab:review")
+	pg = admin.post("/portal/assign", "/portal/assign", form)
+	if !strings.Contains(pg.Body, `&#34;resourceLocation&#34;`) || !strings.Contains(pg.Body, "PUT /subscriptions/"+testSub+"/resourceGroups/rg-web/providers/Microsoft.Authorization/policyAssignments/mfa-rg-web") {
+		t.Fatalf("review tab lacks the request: %s", pg.Body)
+	}
+
+	// Create.
+	form.Set("action", "create")
+	pg = admin.post("/portal/assign", "/portal/assign", form)
+	if pg.Status != http.StatusSeeOther {
+		t.Fatalf("create assignment: %d %s", pg.Status, pg.Body)
+	}
+	id := "/subscriptions/" + testSub + "/resourceGroups/rg-web/providers/Microsoft.Authorization/policyAssignments/mfa-rg-web"
+	pg = admin.get("/portal/assignment?id=" + url.QueryEscape(id))
+	if !strings.Contains(pg.Body, mfaMessage) || !strings.Contains(pg.Body, "westus2") {
+		t.Fatalf("assignment page: %s", pg.Body)
+	}
+
+	// Edit: add a Deny override for eastus.
+	pg = admin.get("/portal/assign?assignment=" + url.QueryEscape(id))
+	if !strings.Contains(pg.Body, `value="low-risk regions"`) || !strings.Contains(pg.Body, "Edit assignment") {
+		t.Fatalf("edit form not filled: %s", pg.Body)
+	}
+	form = tutorialForm()
+	form.Set("edit", "1")
+	form.Set("assignmentId", id)
+	form.Set("action", "addOverride")
+	pg = admin.post("/portal/assign", "/portal/assign", form)
+	if !strings.Contains(pg.Body, `id="ov-0-value"`) || !strings.Contains(pg.Body, `<option value="Deny"`) {
+		t.Fatalf("override row missing or lacks the definition's effects: %s", pg.Body)
+	}
+	form.Set("ov.count", "1")
+	form.Set("ov.0.value", "Deny")
+	form.Set("ov.0.op", "in")
+	form["ov.0.values"] = []string{"eastus"}
+	form.Set("action", "create")
+	if pg = admin.post("/portal/assign", "/portal/assign", form); pg.Status != http.StatusSeeOther {
+		t.Fatalf("save assignment: %d %s", pg.Status, pg.Body)
+	}
+	pg = admin.get("/portal/assignment?id=" + url.QueryEscape(id))
+	if !strings.Contains(pg.Body, "policyEffect") || !strings.Contains(pg.Body, "Deny") {
+		t.Fatalf("override not saved: %s", pg.Body)
+	}
+
+	// A user without MFA is refused with the message, steps up and succeeds.
+	addUser(t, s, "dev")
+	dev := s.browser(t)
+	dev.signIn(s, "dev", userPassword, "")
+	res := url.Values{"resourceGroup": {"rg-web"}, "type": {"Microsoft.Storage/storageAccounts"}, "name": {"stweb01"},
+		"location": {"eastus"}, "properties": {"{}"}}
+	pg = dev.post("/portal/resources/new", "/portal/resources", res)
+	if pg.Status != http.StatusSeeOther {
+		t.Fatalf("create resource: %d %s", pg.Status, pg.Body)
+	}
+	pg = dev.get(pg.Location)
+	if !strings.Contains(pg.Body, "disallowed by policy") || !strings.Contains(pg.Body, mfaMessage) || !strings.Contains(pg.Body, "Sign in with MFA and retry") {
+		t.Fatalf("refusal notification: %s", pg.Body)
+	}
+	pg = dev.post("/portal/stepup", "/portal/stepup", url.Values{"password": {userPassword}})
+	if pg.Status != http.StatusSeeOther || !strings.HasSuffix(pg.Location, "/portal/signin/verify") {
+		t.Fatalf("step-up password: %d %s", pg.Status, pg.Body)
+	}
+	// The user has no authenticator: enrolment shows the key.
+	pg = dev.get("/portal/signin/verify")
+	secret := between(pg.Body, `id="totp-secret">`, "<")
+	if secret == "" {
+		t.Fatalf("no enrolment key: %s", pg.Body)
+	}
+	pg = dev.post("/portal/signin/verify", "/portal/signin/verify", url.Values{"code": {s.code(t, secret)}})
+	if pg.Status != http.StatusSeeOther {
+		t.Fatalf("step-up code: %d %s", pg.Status, pg.Body)
+	}
+	pg = dev.get(pg.Location)
+	if !strings.Contains(pg.Body, "Create stweb01: succeeded") || !strings.Contains(pg.Body, "stweb01") {
+		t.Fatalf("retry after step-up: %s", pg.Body)
+	}
+
+	// In westus2 (selector, no override) the user without MFA is audited.
+	dev2 := s.browser(t)
+	addUser(t, s, "dev2")
+	dev2.signIn(s, "dev2", userPassword, "")
+	res.Set("name", "stweb02")
+	res.Set("location", "westus2")
+	pg = dev2.post("/portal/resources/new", "/portal/resources", res)
+	if pg = dev2.get(pg.Location); !strings.Contains(pg.Body, "Create stweb02: succeeded") {
+		t.Fatalf("audited create: %s", pg.Body)
+	}
+	pg = admin.get("/portal/activity?operation=" + url.QueryEscape("Microsoft.Authorization/policies/audit/action"))
+	if !strings.Contains(pg.Body, "stweb02") || !strings.Contains(pg.Body, `class="assignment-link"`) {
+		t.Fatalf("audit event not in activity log: %s", pg.Body)
+	}
+}
+
+// between returns the text between two markers.
+func between(s, from, to string) string {
+	i := strings.Index(s, from)
+	if i < 0 {
+		return ""
+	}
+	s = s[i+len(from):]
+	j := strings.Index(s, to)
+	if j < 0 {
+		return ""
+	}
+	return s[:j]
+}
