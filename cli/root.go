@@ -53,7 +53,7 @@ way Azure does, and serves ARM's REST API so that Azure clients work against it.
 	root.AddCommand(newPolicyCommand(), newServeCommand(), newBenchCommand())
 	addGlobalFlags(root)
 	root.AddCommand(newLoginCommand(), newLogoutCommand(), newAccountCommand(), newGroupCommand(), newResourceCommand(),
-		newMonitorCommand())
+		newMonitorCommand(), newRoleCommand(), newIdentityCommand())
 	return root
 }
 
