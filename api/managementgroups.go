@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/palisade/palisade/armid"
@@ -130,7 +131,56 @@ func loadHierarchy(ctx context.Context, tx store.Tx) (*hierarchy, error) {
 		hy.subs[g] = append(hy.subs[g], m)
 		hy.subOf[strings.ToLower(m.Name)] = g
 	}
+	for _, list := range hy.subs {
+		sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	}
 	return hy, nil
+}
+
+// hierarchyCache keeps the loaded hierarchy between requests; it is read
+// only (ManagementGroupAncestors) and dropped whenever a management group
+// or a membership changes (store.Subscribe). Like Azure, which documents a
+// propagation delay for hierarchy changes, a replica may briefly use the
+// previous hierarchy after another replica's change.
+type hierarchyCache struct {
+	mu  sync.Mutex
+	gen uint64
+	hy  *hierarchy
+}
+
+func (c *hierarchyCache) get(ctx context.Context, tx store.Tx) (*hierarchy, error) {
+	c.mu.Lock()
+	hy, gen := c.hy, c.gen
+	c.mu.Unlock()
+	if hy != nil {
+		return hy, nil
+	}
+	hy, err := loadHierarchy(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if gen == c.gen {
+		c.hy = hy
+	}
+	c.mu.Unlock()
+	return hy, nil
+}
+
+// invalidate is the store.Subscribe callback.
+func (c *hierarchyCache) invalidate(types []string) {
+	hit := types == nil
+	for _, t := range types {
+		if t == mgType || t == mgSubscriptionType {
+			hit = true
+		}
+	}
+	if hit {
+		c.mu.Lock()
+		c.gen++
+		c.hy = nil
+		c.mu.Unlock()
+	}
 }
 
 func parentName(id string) string { return id[strings.LastIndexByte(id, '/')+1:] }
@@ -178,9 +228,7 @@ func (hy *hierarchy) children(name string, recurse bool) []*mgChild {
 		}
 		out = append(out, c)
 	}
-	subs := hy.subs[strings.ToLower(name)]
-	sort.Slice(subs, func(i, j int) bool { return subs[i].Name < subs[j].Name })
-	for _, s := range subs {
+	for _, s := range hy.subs[strings.ToLower(name)] {
 		out = append(out, &mgChild{Type: "/subscriptions", ID: "/subscriptions/" + s.Name, Name: s.Name, DisplayName: s.Properties.DisplayName})
 	}
 	return out
@@ -189,8 +237,17 @@ func (hy *hierarchy) children(name string, recurse bool) []*mgChild {
 // ManagementGroupAncestors returns the management groups above a
 // subscription, nearest first, ending with the tenant root group; the
 // policy engine uses it to find assignments at management-group scopes.
+//
+// Inside an ARM request the handler's cached hierarchy is used (it travels
+// in ctx), so a write does not reload every group.
 func ManagementGroupAncestors(ctx context.Context, tx store.Tx, subscriptionID string) ([]armid.ID, error) {
-	hy, err := loadHierarchy(ctx, tx)
+	var hy *hierarchy
+	var err error
+	if c := hierarchyFrom(ctx); c != nil {
+		hy, err = c.get(ctx, tx)
+	} else {
+		hy, err = loadHierarchy(ctx, tx)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -15,18 +15,34 @@ import (
 	"github.com/palisade/palisade/identity"
 )
 
-type principalKey struct{}
+type requestKey struct{}
+
+// requestValues is what an ARM request carries in its context (one value,
+// so one allocation).
+type requestValues struct {
+	principal *identity.Principal
+	hierarchy *hierarchyCache
+}
 
 // WithPrincipal returns a context carrying the authenticated caller.
 func WithPrincipal(ctx context.Context, p *identity.Principal) context.Context {
-	return context.WithValue(ctx, principalKey{}, p)
+	return context.WithValue(ctx, requestKey{}, &requestValues{principal: p})
 }
 
 // PrincipalFrom returns the authenticated caller of the request whose
 // context this is, or nil outside an authenticated ARM request.
 func PrincipalFrom(ctx context.Context) *identity.Principal {
-	p, _ := ctx.Value(principalKey{}).(*identity.Principal)
-	return p
+	if v, _ := ctx.Value(requestKey{}).(*requestValues); v != nil {
+		return v.principal
+	}
+	return nil
+}
+
+func hierarchyFrom(ctx context.Context) *hierarchyCache {
+	if v, _ := ctx.Value(requestKey{}).(*requestValues); v != nil {
+		return v.hierarchy
+	}
+	return nil
 }
 
 // Verifier checks a bearer token; *identity.Verifier implements it.

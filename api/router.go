@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -110,6 +111,7 @@ type Handler struct {
 	// enforcement, when set, decides and records every resource and resource-group write.
 	enforcement *Enforcement
 	cache       *docCache // nil unless Config.CacheDocuments
+	hier        *hierarchyCache
 }
 
 type providerRoute struct {
@@ -146,6 +148,8 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h.Handle(PolicyTypePrefix, notImplemented{})
 	h.Handle(internalNamespace, hiddenNamespace{})
+	h.hier = &hierarchyCache{}
+	cfg.Store.Subscribe(h.hier.invalidate)
 	if cfg.CacheDocuments {
 		h.cache = newDocCache(64 << 20)
 		cfg.Store.Subscribe(h.cache.invalidate)
@@ -280,7 +284,7 @@ func (h *Handler) serve(w http.ResponseWriter, req *Request) error {
 		return aerr
 	}
 	req.Principal = p
-	r = r.WithContext(WithPrincipal(r.Context(), p))
+	r = r.WithContext(context.WithValue(r.Context(), requestKey{}, &requestValues{principal: p, hierarchy: h.hier}))
 	req.HTTP = r
 
 	q := r.URL.Query()
