@@ -59,6 +59,7 @@ func (s *Server) bootstrap(ctx context.Context) error {
 		Engine: enforce.New(s.st, s.log), Log: activitylog.NewBuilder(time.Now, uuid.NewString),
 		AuthorizeURL: s.ident.AuthorizeEndpoint(), TenantID: tenant,
 	})
+	s.arm.Handle(api.IdentityTypePrefix, api.NewIdentityAdmin(s.ident))
 	s.arm.Handle("Microsoft.Insights/eventtypes", api.ActivityLogHandler(&activitylog.Lister{Store: s.st, TenantID: tenant, BaseURL: s.cfg.PublicURL}))
 	sub, created, err := api.EnsureTenant(ctx, s.st, api.TenantSetup{TenantID: tenant, SubscriptionID: s.cfg.SubscriptionID})
 	if err != nil {

@@ -1,0 +1,87 @@
+package server
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/pquerna/otp/totp"
+)
+
+// TestIdentityAdminAPI manages a person through /providers/Palisade.Identity: create, enrol a
+// second factor, sign in with and without it, and never see a secret in a response.
+func TestIdentityAdminAPI(t *testing.T) {
+	r := startServer(t)
+	tok := r.adminToken(t)
+	base := "/providers/Palisade.Identity/users/alice"
+	status, _, body := r.raw(t, "PUT", base+"?api-version=2024-01-01", tok, `{"properties":{"displayName":"Alice","password":"alice-password-1"}}`)
+	if status != 201 || body["name"] != "alice" {
+		t.Fatalf("create user: %d %v", status, body)
+	}
+	status, _, body = r.raw(t, "PUT", "/providers/Palisade.Identity/users/bob?api-version=2024-01-01", tok, `{"properties":{"password":"short"}}`)
+	if status != 400 {
+		t.Errorf("short password: %d %v", status, body)
+	}
+	status, _, body = r.raw(t, "POST", base+"/enrollMfa?api-version=2024-01-01", tok, "")
+	secret, _ := body["secret"].(string)
+	if status != 200 || secret == "" || !strings.HasPrefix(body["otpauthUri"].(string), "otpauth://totp/") {
+		t.Fatalf("enrol: %d %v", status, body)
+	}
+	code, _ := totp.GenerateCode(secret, r.clock.Now())
+	status, _, body = r.raw(t, "POST", base+"/confirmMfa?api-version=2024-01-01", tok, `{"code":"`+code+`"}`)
+	if status != 200 || body["properties"].(map[string]any)["mfaEnabled"] != true {
+		t.Fatalf("confirm: %d %v", status, body)
+	}
+	signIn := func(otp string) []string {
+		form := url.Values{"grant_type": {"password"}, "client_id": {"palisade-cli"}, "username": {"alice"},
+			"password": {"alice-password-1"}, "scope": {armScope}}
+		if otp != "" {
+			form.Set("otp", otp)
+		}
+		at, err := r.token(context.Background(), form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parsed, err := jwt.ParseSigned(at, []jose.SignatureAlgorithm{jose.RS256})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var claims struct {
+			AMR []string `json:"amr"`
+		}
+		_ = parsed.UnsafeClaimsWithoutVerification(&claims)
+		return claims.AMR
+	}
+	if amr := signIn(""); strings.Join(amr, ",") != "pwd" {
+		t.Errorf("password only: amr %v", amr)
+	}
+	r.clock.Advance(30 * time.Second)
+	code, _ = totp.GenerateCode(secret, r.clock.Now())
+	if amr := signIn(code); strings.Join(amr, ",") != "pwd,mfa" {
+		t.Errorf("with TOTP: amr %v", amr)
+	}
+	_, _, list := r.raw(t, "GET", "/providers/Palisade.Identity/users?api-version=2024-01-01", tok, "")
+	if raw := dump(list); strings.Contains(raw, "argon2") || strings.Contains(raw, secret) || !strings.Contains(raw, `"alice"`) {
+		t.Errorf("user list leaks secrets or misses alice: %s", raw)
+	}
+	status, _, body = r.raw(t, "PUT", "/providers/Palisade.Identity/servicePrincipals/22222222-3333-4444-5555-666666666666?api-version=2024-01-01", tok, `{"properties":{"displayName":"ci"}}`)
+	if status != 201 {
+		t.Fatalf("create service principal: %d %v", status, body)
+	}
+	status, _, body = r.raw(t, "POST", "/providers/Palisade.Identity/servicePrincipals/22222222-3333-4444-5555-666666666666/addSecret?api-version=2024-01-01", tok, `{"validForDays":30}`)
+	sec, _ := body["secretText"].(string)
+	if status != 200 || len(sec) < 20 {
+		t.Fatalf("add secret: %d %v", status, body)
+	}
+	if _, err := r.token(context.Background(), url.Values{"grant_type": {"client_credentials"}, "client_id": {"22222222-3333-4444-5555-666666666666"},
+		"client_secret": {sec}, "scope": {armScope}}); err != nil {
+		t.Errorf("the new secret does not sign in: %v", err)
+	}
+	if status, _, _ := r.raw(t, "DELETE", base+"?api-version=2024-01-01", tok, ""); status != 200 {
+		t.Errorf("delete user: %d", status)
+	}
+}
