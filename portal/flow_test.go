@@ -33,7 +33,7 @@ func addUser(t *testing.T, s *stack, name string) {
 		"roleDefinitionId": "/subscriptions/" + testSub + "/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c",
 		"principalId":      u.ObjectID, "principalType": "User"}})
 	resp, err := s.portal.call(ctx, res.AccessToken, http.MethodPut,
-		"/subscriptions/"+testSub+"/providers/Microsoft.Authorization/roleAssignments/6f1d4b2a-1c1e-4e53-9a51-6c1b0d5a7e01?api-version=2022-04-01", body)
+		"/subscriptions/"+testSub+"/providers/Microsoft.Authorization/roleAssignments/"+u.ObjectID+"?api-version=2022-04-01", body)
 	if err != nil {
 		t.Fatal(err)
 	}
