@@ -35,14 +35,15 @@ func (s *Server) bootstrap(ctx context.Context) error {
 		return err
 	}
 	ids := identityStore{st: s.st}
+	rec := &signInRecorder{st: s.st, tenant: tenant, log: s.log}
 	s.ident, err = identity.New(ctx, identity.Config{
-		TenantID: tenant, BaseURL: s.url, Directory: ids, Values: ids, Keys: ids,
+		TenantID: tenant, BaseURL: s.url, Directory: ids, Values: ids, Keys: ids, Recorder: rec,
 		Now: s.cfg.Now, Argon2: s.cfg.Argon2, ExtraAudiences: []string{s.url, s.url + "/"},
 	})
 	if err != nil {
 		return fmt.Errorf("identity issuer: %w", err)
 	}
-	s.verifier, err = identity.NewVerifier(identity.VerifierConfig{Builtin: s.ident, Now: s.cfg.Now,
+	s.verifier, err = identity.NewVerifier(identity.VerifierConfig{Builtin: s.ident, Now: s.cfg.Now, Recorder: rec,
 		Audiences: append(append([]string{}, identity.DefaultAudiences...), s.url, s.url+"/")})
 	if err != nil {
 		return fmt.Errorf("token verifier: %w", err)

@@ -10,6 +10,8 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/pquerna/otp/totp"
+
+	"github.com/palisade/palisade/store"
 )
 
 // TestIdentityAdminAPI manages a person through /providers/Palisade.Identity: create, enrol a
@@ -83,5 +85,35 @@ func TestIdentityAdminAPI(t *testing.T) {
 	}
 	if status, _, _ := r.raw(t, "DELETE", base+"?api-version=2024-01-01", tok, ""); status != 200 {
 		t.Errorf("delete user: %d", status)
+	}
+}
+
+// TestSignInsRecorded: successful and failed sign-ins, and refused tokens, are on the record.
+func TestSignInsRecorded(t *testing.T) {
+	r := startServer(t)
+	ctx := context.Background()
+	_ = r.adminToken(t)
+	if _, err := r.token(ctx, url.Values{"grant_type": {"password"}, "client_id": {"palisade-cli"}, "username": {"admin"},
+		"password": {"wrong password"}, "scope": {armScope}}); err == nil {
+		t.Fatal("a wrong password signed in")
+	}
+	if status, _, _ := r.raw(t, "GET", "/subscriptions?api-version=2022-12-01", "not-a-token", ""); status != 401 {
+		t.Fatalf("a bad token was accepted: %d", status)
+	}
+	var results []string
+	err := r.Store().View(ctx, func(tx store.Tx) error {
+		p, err := tx.QueryEvents(ctx, store.EventQuery{TenantID: r.TenantID(), Category: SignInCategory,
+			From: time.Now().Add(-time.Hour), To: time.Now().Add(time.Hour)})
+		for _, e := range p.Events {
+			results = append(results, e.Status+":"+e.Caller)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.ToLower(strings.Join(results, " "))
+	if !strings.Contains(joined, "succeeded:") || !strings.Contains(joined, "failed:admin") || strings.Count(joined, "failed:") < 2 {
+		t.Errorf("sign-in records = %v", results)
 	}
 }
