@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -31,13 +30,43 @@ const (
 // folder, stopped when the test ends.
 type testServer struct {
 	*server.Server
-	out *bytes.Buffer
+	out   *bytes.Buffer
+	clock *testClock
+}
+
+// testClock is real time plus an offset the test moves forward, so that
+// every TOTP code a test uses falls in a fresh 30-second step (the server
+// refuses a step used before).
+type testClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+// nextCode moves the clock to the next step and returns the
+// administrator's TOTP code for it.
+func (s *testServer) nextCode(t *testing.T) string {
+	t.Helper()
+	s.clock.mu.Lock()
+	s.clock.offset += 30 * time.Second
+	s.clock.mu.Unlock()
+	code, err := totp.GenerateCode(tTOTP, s.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
 }
 
 func startTestServer(t *testing.T) *testServer {
 	t.Helper()
 	out := &bytes.Buffer{}
-	s, err := server.New(server.Config{
+	clk := &testClock{}
+	s, err := server.New(server.Config{Now: clk.Now,
 		Addr: "127.0.0.1:0", DataDir: t.TempDir(),
 		TenantID: tTenant, SubscriptionID: tSub, AdminClientID: tClientID, AdminClientSecret: tSecret,
 		AdminPassword: tPassword, AdminTOTPSecret: tTOTP,
@@ -56,7 +85,7 @@ func startTestServer(t *testing.T) *testServer {
 			t.Errorf("server Run: %v", err)
 		}
 	})
-	return &testServer{Server: s, out: out}
+	return &testServer{Server: s, out: out, clock: clk}
 }
 
 // cliEnv points the CLI's configuration folder at a temp dir and clears the
@@ -114,15 +143,3 @@ func mustRun(t *testing.T, args ...string) runResult {
 	return r
 }
 
-// totpCode is the administrator's TOTP code for the step offset steps
-// (each code can be used once: the server burns used steps).
-func totpCode(t *testing.T, steps int) string {
-	t.Helper()
-	code, err := totp.GenerateCode(tTOTP, time.Now().Add(time.Duration(steps)*30*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return code
-}
-
-var _ = io.Discard
