@@ -142,4 +142,3 @@ func mustRun(t *testing.T, args ...string) runResult {
 	}
 	return r
 }
-
