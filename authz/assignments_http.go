@@ -181,7 +181,7 @@ func (h *Handlers) parseAssignment(ctx context.Context, body []byte) (*assignmen
 	}
 	p := in.Properties
 	if !armid.IsGUID(p.PrincipalID) {
-		return nil, errorf(http.StatusBadRequest, "InvalidPrincipalId", "A valid principal ID must be provided for role assignment.")
+		return nil, errorf(http.StatusBadRequest, "InvalidPrincipalId", "The Principal ID '%s' is not valid.", p.PrincipalID)
 	}
 	roleName, e := roleDefinitionName(p.RoleDefinitionID)
 	if e != nil {

@@ -233,6 +233,12 @@ func TestRoleAssignmentValidation(t *testing.T) {
 			expect(t, e.assignment("PUT", tt.id, tt.body), tt.status, tt.code)
 		})
 	}
+	// As a deployment reported it: "InvalidPrincipalId: The Principal ID
+	// '...' is not valid."
+	rec0 := e.assignment("PUT", raID(rg, ra1), raBody(ReaderRoleID, "alice", ""))
+	if !strings.Contains(rec0.Body.String(), `"message":"The Principal ID 'alice' is not valid."`) {
+		t.Errorf("InvalidPrincipalId message: %s", rec0.Body)
+	}
 	// PrincipalNotFound names the principal without dashes and the directory,
 	// as ARM does (see Azure/avdaccelerator#99).
 	rec := e.assignment("PUT", raID(rg, ra1), raBody(ReaderRoleID, ghost, ""))
