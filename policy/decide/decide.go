@@ -1,7 +1,6 @@
 package decide
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -382,12 +381,6 @@ func (c *compiled) policyObject(m *member) map[string]any {
 		obj["definitionReferenceId"] = m.ref.PolicyDefinitionReferenceID
 	}
 	return obj
-}
-
-// IsEvalError reports whether err is a failed evaluation (rather than, say, a modify conflict).
-func IsEvalError(err error) bool {
-	var ee *eval.EvalError
-	return errors.As(err, &ee)
 }
 
 // errorf builds an error for conflicts found while applying changes.

@@ -1,6 +1,9 @@
 package eval
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Error is a problem found while compiling a condition. Path is the JSON path of the offending
 // property (for example "properties.policyRule.if.allOf[1].equals"), so that users can find it.
@@ -61,27 +64,5 @@ func childPath(path, name string) string {
 
 // indexPath appends an array index to a JSON path.
 func indexPath(path string, i int) string {
-	return path + "[" + itoa(i) + "]"
-}
-
-func itoa(i int) string {
-	if i >= 0 && i < 10 {
-		return string(rune('0' + i))
-	}
-	var b [20]byte
-	n := len(b)
-	neg := i < 0
-	if neg {
-		i = -i
-	}
-	for i > 0 {
-		n--
-		b[n] = byte('0' + i%10)
-		i /= 10
-	}
-	if neg {
-		n--
-		b[n] = '-'
-	}
-	return string(b[n:])
+	return path + "[" + strconv.Itoa(i) + "]"
 }
