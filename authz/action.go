@@ -86,3 +86,14 @@ func CollectionAction(method string, scope armid.ID, collection string) string {
 	}
 	return base + "/" + collection + "/" + v
 }
+
+// RequestAction names the action of a routed ARM request: ActionFor when
+// collection is empty (an item route), CollectionAction otherwise. The
+// router calls it with the parsed id (the object, or the scope a collection
+// is under) and the collection segment(s) it resolved.
+func RequestAction(method string, id armid.ID, collection string) string {
+	if collection == "" {
+		return ActionFor(method, id)
+	}
+	return CollectionAction(method, id, collection)
+}

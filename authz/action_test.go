@@ -63,3 +63,12 @@ func TestCollectionAction(t *testing.T) {
 		}
 	}
 }
+
+func TestRequestAction(t *testing.T) {
+	if got := RequestAction("DELETE", armid.MustParse(rg), ""); got != "Microsoft.Resources/subscriptions/resourceGroups/delete" {
+		t.Errorf("item: %s", got)
+	}
+	if got := RequestAction("GET", armid.MustParse(sub), "resourcegroups"); got != "Microsoft.Resources/subscriptions/resourceGroups/read" {
+		t.Errorf("collection: %s", got)
+	}
+}
