@@ -316,3 +316,39 @@ func TestChain(t *testing.T) {
 		t.Errorf("subscription without a group: %s", got)
 	}
 }
+
+// TestModes: Indexed definitions skip resource groups and types without tags and location; All
+// definitions evaluate them (https://learn.microsoft.com/azure/governance/policy/concepts/definition-structure-basics#mode).
+func TestModes(t *testing.T) {
+	indexed := mustDef(t, sub+"/providers/Microsoft.Authorization/policyDefinitions/idx", `{"mode":"Indexed",
+		"policyRule":{"if":{"field":"name","like":"*"},"then":{"effect":"deny"}}}`)
+	all := mustDef(t, sub+"/providers/Microsoft.Authorization/policyDefinitions/all", `{"mode":"All",
+		"policyRule":{"if":{"field":"name","like":"*"},"then":{"effect":"deny"}}}`)
+	tests := []struct {
+		name, id, typ, location string
+		def                     *policy.Definition
+		denied                  bool
+	}{
+		{"Indexed on a tracked resource", rgID + "/providers/Microsoft.Storage/storageAccounts/a", "Microsoft.Storage/storageAccounts", "eastus", indexed, true},
+		{"Indexed on a resource group", rgID, "Microsoft.Resources/subscriptions/resourceGroups", "eastus", indexed, false},
+		{"Indexed on a type without tags and location", rgID + "/providers/Microsoft.Network/routeTables/r/routes/x", "Microsoft.Network/routeTables/routes", "", indexed, false},
+		{"All on a resource group", rgID, "Microsoft.Resources/subscriptions/resourceGroups", "eastus", all, true},
+		{"All on a type without location", rgID + "/providers/Microsoft.Network/routeTables/r/routes/x", "Microsoft.Network/routeTables/routes", "", all, true},
+		{"no mode evaluates deployments", rgID + "/providers/Microsoft.Resources/deployments/d", "Microsoft.Resources/deployments", "", all, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewSnapshot(Objects{Definitions: []*policy.Definition{tt.def},
+				Assignments: []*policy.Assignment{assignment(t, sub, "a", `{"policyDefinitionId":"`+tt.def.ID+`"}`)}})
+			id := armid.MustParse(tt.id)
+			res := map[string]any{"id": tt.id, "name": id.Name(), "type": tt.typ}
+			if tt.location != "" {
+				res["location"] = tt.location
+			}
+			d := s.Decide(&Request{Operation: policy.OperationCreate, ID: id, Resource: res, RequestContext: userNoMFA})
+			if got := len(d.Denied) == 1; got != tt.denied {
+				t.Errorf("denied = %v, want %v", got, tt.denied)
+			}
+		})
+	}
+}
