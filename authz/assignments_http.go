@@ -406,7 +406,11 @@ func (h *Handlers) listAssignments(w http.ResponseWriter, c Call) error {
 			if len(principals) > 0 && !principals[strings.ToLower(ra.Properties.PrincipalID)] {
 				continue
 			}
-			above, below := related(hs, scopeKey(assignmentScope(d.Key)), target)
+			at := assignmentScope(d.Key)
+			if at == "" {
+				continue
+			}
+			above, below := related(hs, scopeKey(at), target)
 			if above || (!f.AtScope && below) {
 				out = append(out, d.Body)
 			}

@@ -205,6 +205,13 @@ func TestSnapshotProblems(t *testing.T) {
 	if len(s.Problems) != 4 {
 		t.Fatalf("problems = %v, want 4", s.Problems)
 	}
+	// An assignment whose id names no scope grants nothing, rather than
+	// standing for the tenant root.
+	noScope := &RoleAssignment{ID: "garbage", Properties: RoleAssignmentProperties{RoleDefinitionID: OwnerRoleID, PrincipalID: alice}}
+	s2 := NewSnapshot(Objects{RoleAssignments: []*RoleAssignment{noScope}})
+	if len(s2.Problems) != 1 || s2.Allowed(Principal{ObjectID: alice}, "Microsoft.Compute/virtualMachines/read", mustID(vm), false) {
+		t.Fatalf("assignment without scope: problems %v", s2.Problems)
+	}
 	if s.AssignmentCount() != 0 {
 		t.Errorf("AssignmentCount = %d, want 0", s.AssignmentCount())
 	}

@@ -172,6 +172,10 @@ func NewSnapshot(o Objects) *Snapshot {
 		if scope == "" {
 			scope = assignmentScope(a.ID)
 		}
+		if scope == "" {
+			s.Problems = append(s.Problems, fmt.Errorf("role assignment %s: no scope", a.ID))
+			continue
+		}
 		pid := strings.ToLower(a.Properties.PrincipalID)
 		pg := s.byPrincipal[pid]
 		if pg == nil {
@@ -206,11 +210,15 @@ func scopeKey(scope string) string {
 }
 
 // assignmentScope strips "/providers/Microsoft.Authorization/roleAssignments/{name}"
-// from a role assignment id.
+// from a role assignment id; it returns "" for an id that is not a role
+// assignment's, so that such an id never stands for the tenant root.
 func assignmentScope(id string) string {
 	const suffix = "/providers/microsoft.authorization/roleassignments/"
 	i := strings.LastIndex(strings.ToLower(id), suffix)
-	if i <= 0 {
+	switch {
+	case i < 0:
+		return ""
+	case i == 0:
 		return "/"
 	}
 	return id[:i]
