@@ -119,10 +119,15 @@ func preconditionFailed(id armid.ID) *Error {
 }
 
 // putResource creates or replaces (PUT, 201/200) or updates (PATCH, 200) a
-// resource. The parent scope must exist. The write is one transaction:
-// the existing object is read for 201-vs-200, its creation systemData and
-// its casing, then the new body is stored under the If-Match /
-// If-None-Match condition.
+// resource whose parent scope exists.
+//
+// The work is split so that the store's single writer only does SQL: the
+// new body, the policy decision and the activity-log events are prepared
+// from a read snapshot (planPut); the write transaction then checks that
+// the resource is still the version the plan was made from, checks the
+// parent of a new resource again, evaluates If-Match / If-None-Match, and
+// stores the resource with its events. A concurrent change to the same
+// resource makes the plan stale and it is made again.
 func (h *Handler) putResource(w http.ResponseWriter, req *Request, patch bool) error {
 	in, err := decodeResource(req.Body)
 	if err != nil {
@@ -130,26 +135,104 @@ func (h *Handler) putResource(w http.ResponseWriter, req *Request, patch bool) e
 	}
 	ctx := req.HTTP.Context()
 	cond := conditionOf(req.HTTP)
+	for attempt := 0; ; attempt++ {
+		p, err := h.planPut(ctx, req, in, patch, cond)
+		if err != nil {
+			if p != nil {
+				return h.refused(ctx, p.wc, err)
+			}
+			return err
+		}
+		var stored *store.Document
+		err = h.cfg.Store.Update(ctx, func(tx store.Tx) error {
+			cur, err := tx.Get(ctx, p.doc.Key)
+			if errors.Is(err, store.ErrNotFound) {
+				cur, err = nil, nil
+			}
+			if err != nil {
+				return err
+			}
+			if !sameVersion(cur, p.old) {
+				return errStalePlan
+			}
+			if cur == nil {
+				if parent, ok := req.ID.Parent(); ok {
+					if err := CheckScope(ctx, tx, parent); err != nil {
+						return err
+					}
+				}
+			}
+			if stored, err = tx.Put(ctx, p.doc, store.Condition{}); err != nil {
+				return err
+			}
+			if p.events != nil {
+				return tx.AppendEvents(ctx, p.events)
+			}
+			return h.recordWrite(ctx, tx, p.wc, p.status, stored.Body)
+		})
+		h.invalidate(strings.ToLower(req.ID.Type()))
+		if errors.Is(err, errStalePlan) && attempt < 10 {
+			continue
+		}
+		if errors.Is(err, errStalePlan) {
+			return Errorf(http.StatusConflict, CodeConflict, "The resource '%s' is being changed by other requests; retry the request.", req.ID)
+		}
+		if err != nil {
+			return err
+		}
+		writeDoc(w, p.status, stored)
+		return nil
+	}
+}
+
+// errStalePlan reports that the resource changed between planPut and the
+// write.
+var errStalePlan = errors.New("resource changed since the write was planned")
+
+// sameVersion reports whether cur is still the document a plan was made
+// from (both absent, or the same ETag).
+func sameVersion(cur, planned *store.Document) bool {
+	if cur == nil || planned == nil {
+		return cur == nil && planned == nil
+	}
+	return cur.ETag == planned.ETag
+}
+
+// putPlan is a resource write prepared outside the write transaction.
+type putPlan struct {
+	old    *store.Document // the version planned from; nil for a create
+	doc    *store.Document
+	status int
+	wc     *writeCheck
+	events []store.Event // nil: record them inside the write (existence effects)
+}
+
+// planPut builds the document a PUT or PATCH would store and decides the
+// write, from a read snapshot. On a policy refusal it returns the plan
+// (for the refusal's events) with the error.
+func (h *Handler) planPut(ctx context.Context, req *Request, in *resourceInput, patch bool, cond store.Condition) (*putPlan, error) {
 	by, byType := principalType(req.Principal)
-	status := http.StatusOK
-	var stored *store.Document
-	var wc *writeCheck
-	err = h.cfg.Store.Update(ctx, func(tx store.Tx) error {
+	p := &putPlan{status: http.StatusOK}
+	err := h.cfg.Store.View(ctx, func(tx store.Tx) error {
 		old, err := tx.Get(ctx, req.ID.Key())
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			if patch {
 				return missing(ctx, tx, req.ID)
 			}
-			if p, ok := req.ID.Parent(); ok {
-				if err := CheckScope(ctx, tx, p); err != nil {
+			if parent, ok := req.ID.Parent(); ok {
+				if err := CheckScope(ctx, tx, parent); err != nil {
 					return err
 				}
 			}
-			status, old = http.StatusCreated, nil
+			p.status, old = http.StatusCreated, nil
 		case err != nil:
 			return err
 		}
+		if !conditionHolds(old, cond) {
+			return preconditionFailed(req.ID)
+		}
+		p.old = old
 		id, typ := canonicalID(req.ID), req.ID.Type()
 		sd := systemData{CreatedBy: by, CreatedByType: byType, CreatedAt: tx.Now(),
 			LastModifiedBy: by, LastModifiedByType: byType, LastModifiedAt: tx.Now()}
@@ -166,37 +249,54 @@ func (h *Handler) putResource(w http.ResponseWriter, req *Request, patch bool) e
 				}
 			}
 		}
-		doc := &store.Document{
+		p.doc = &store.Document{
 			ID: id.String(), Key: id.Key(), Type: strings.ToLower(typ), Name: id.Name(),
 			SubscriptionID: strings.ToLower(id.SubscriptionID()), ResourceGroup: strings.ToLower(id.ResourceGroup()),
 			Location: body.location, Tags: body.tags,
 			Body: buildEnvelope(id.String(), id.Name(), typ, body, sd),
 		}
-		if p, ok := id.Parent(); ok {
-			doc.ParentKey = p.Key()
+		if parent, ok := id.Parent(); ok {
+			p.doc.ParentKey = parent.Key()
 		}
 		op := policy.OperationUpdate
 		if old == nil {
 			op = policy.OperationCreate
 		}
-		if wc, err = h.guardWrite(ctx, tx, req, op, id, doc, false); err != nil {
+		if p.wc, err = h.guardWrite(ctx, tx, req, op, id, p.doc, false); err != nil {
 			return err
 		}
-		stored, err = tx.Put(ctx, doc, cond)
-		if errors.Is(err, store.ErrPreconditionFailed) {
-			return preconditionFailed(req.ID)
+		if p.wc != nil && len(p.wc.decision.Existence) == 0 {
+			// The stored body is p.doc.Body byte for byte, so the events
+			// can be written now; existence effects look at the store
+			// after the write and are recorded inside it.
+			if p.events, err = h.enforcement.events(ctx, tx, p.wc, p.status, p.doc.Body); err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return err
-		}
-		return h.recordWrite(ctx, tx, wc, status, stored.Body)
+		return nil
 	})
-	h.invalidate(strings.ToLower(req.ID.Type()))
 	if err != nil {
-		return h.refused(ctx, wc, err)
+		if errors.Is(err, errRefused) {
+			return p, err
+		}
+		return nil, err
 	}
-	writeDoc(w, status, stored)
-	return nil
+	return p, nil
+}
+
+// conditionHolds evaluates If-Match / If-None-Match against the current
+// document (nil when absent), as store.Condition defines them.
+func conditionHolds(cur *store.Document, c store.Condition) bool {
+	if c.IfMatch != "" && (cur == nil || (c.IfMatch != "*" && c.IfMatch != cur.ETag)) {
+		return false
+	}
+	switch {
+	case c.IfNoneMatch == "*":
+		return cur == nil
+	case c.IfNoneMatch != "" && cur != nil:
+		return cur.ETag != c.IfNoneMatch
+	}
+	return true
 }
 
 // deleteResource removes a resource and everything below it (nested and
