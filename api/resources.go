@@ -171,7 +171,7 @@ func (h *Handler) putResource(w http.ResponseWriter, req *Request, patch bool) e
 			return h.recordWrite(ctx, tx, p.wc, p.status, stored.Body)
 		})
 		h.invalidate(strings.ToLower(req.ID.Type()))
-		if errors.Is(err, errStalePlan) && attempt < 10 {
+		if errors.Is(err, errStalePlan) && attempt < 20 {
 			continue
 		}
 		if errors.Is(err, errStalePlan) {

@@ -274,3 +274,48 @@ func TestResourceListShape(t *testing.T) {
 		t.Errorf("typed list: %s", r.Raw)
 	}
 }
+
+// Concurrent PATCHes of one resource never lose each other's changes:
+// every PATCH that succeeded has its property in the final resource.
+func TestConcurrentPatchesKeepEveryChange(t *testing.T) {
+	a := newTestAPI(t)
+	rg := "/subscriptions/" + testSub + "/resourceGroups/rg1"
+	a.do(t, "PUT", rg+"?api-version=2025-04-01", `{"location":"westeurope"}`)
+	id := rg + "/providers/A.B/things/shared?api-version=2020-01-01"
+	a.do(t, "PUT", id, `{"properties":{}}`)
+	const writers, each = 8, 5
+	okKeys := make(chan string, writers*each)
+	done := make(chan struct{})
+	for w := 0; w < writers; w++ {
+		go func(w int) {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < each; i++ {
+				key := "k" + string(rune('a'+w)) + string(rune('0'+i))
+				r := a.do(t, "PATCH", id, `{"properties":{"`+key+`":true}}`)
+				switch r.Status {
+				case 200:
+					okKeys <- key
+				case 409:
+				default:
+					t.Errorf("PATCH %s: %d %s", key, r.Status, r.Raw)
+				}
+			}
+		}(w)
+	}
+	for w := 0; w < writers; w++ {
+		<-done
+	}
+	close(okKeys)
+	r := a.do(t, "GET", id, "")
+	props := r.Body["properties"].(map[string]any)
+	n := 0
+	for k := range okKeys {
+		n++
+		if props[k] != true {
+			t.Errorf("acknowledged PATCH %s lost", k)
+		}
+	}
+	if n < writers {
+		t.Errorf("only %d PATCHes succeeded", n)
+	}
+}
