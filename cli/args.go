@@ -56,3 +56,29 @@ func requireFlags(pairs ...string) error {
 	}
 	return nil
 }
+
+// strictGroup makes a command group and the groups below it refuse an
+// unknown subcommand as az does ("'x' is misspelled or not recognized by the
+// system.", exit code 2) instead of printing help and succeeding; with no
+// arguments a group prints its help.
+//
+// Flag errors of these commands print like every other client error
+// ("ERROR: …", exit code 2).
+func strictGroup(c *cobra.Command) *cobra.Command {
+	c.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return failure(c, usageErrorf("%v\nSee '%s --help'.", err, c.CommandPath()))
+	})
+	if c.HasSubCommands() && c.Run == nil && c.RunE == nil {
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return failure(c, usageErrorf("'%s' is misspelled or not recognized by the system.\nSee '%s --help'.", args[0], c.CommandPath()))
+			}
+			return c.Help()
+		}
+	}
+	for _, sub := range c.Commands() {
+		strictGroup(sub)
+	}
+	return c
+}

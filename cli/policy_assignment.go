@@ -13,9 +13,9 @@ import (
 // policy assignment create and update take them.
 type assignmentArgs struct {
 	displayName, description, policy, policySet, params, enforcement, selectors, overrides string
-	definitionVersion, location, metadata                                                 string
-	notScopes                                                                             []string
-	miSystem                                                                              bool
+	definitionVersion, location, metadata                                                  string
+	notScopes                                                                              []string
+	miSystem                                                                               bool
 }
 
 func (a *assignmentArgs) register(c *cobra.Command, create bool) {
@@ -131,14 +131,16 @@ func newPolicyAssignmentCommand() *cobra.Command {
 				if aa.policySet != "" {
 					kind, ref = "policySetDefinitions", aa.policySet
 				}
+				// arguments are checked before anything is sent
+				body := map[string]any{"properties": map[string]any{"scope": scope}}
+				if err := aa.apply(body); err != nil {
+					return nil, err
+				}
 				defID, err := resolveDefinition(ctx, s, kind, ref, scope)
 				if err != nil {
 					return nil, err
 				}
-				body := map[string]any{"properties": map[string]any{"policyDefinitionId": defID, "scope": scope}}
-				if err := aa.apply(body); err != nil {
-					return nil, err
-				}
+				propsOf(body)["policyDefinitionId"] = defID
 				return s.do(ctx, http.MethodPut, p, policyAPIVersion, body)
 			})
 		}}

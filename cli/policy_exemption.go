@@ -159,6 +159,10 @@ func newPolicyExemptionCommand() *cobra.Command {
 
 // policyClientCommands are the policy subcommands that talk to a server.
 func policyClientCommands() []*cobra.Command {
-	return []*cobra.Command{newPolicyDefinitionCommand(policyDefinitionKind), newPolicyDefinitionCommand(policySetKind),
+	cmds := []*cobra.Command{newPolicyDefinitionCommand(policyDefinitionKind), newPolicyDefinitionCommand(policySetKind),
 		newPolicyAssignmentCommand(), newPolicyExemptionCommand()}
+	for _, c := range cmds {
+		strictGroup(c)
+	}
+	return cmds
 }

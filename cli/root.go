@@ -52,8 +52,10 @@ way Azure does, and serves ARM's REST API so that Azure clients work against it.
 	})
 	root.AddCommand(newPolicyCommand(), newServeCommand(), newBenchCommand())
 	addGlobalFlags(root)
-	root.AddCommand(newLoginCommand(), newLogoutCommand(), newAccountCommand(), newGroupCommand(), newResourceCommand(),
-		newMonitorCommand(), newRoleCommand(), newIdentityCommand())
+	for _, c := range []*cobra.Command{newLoginCommand(), newLogoutCommand(), newAccountCommand(), newGroupCommand(),
+		newResourceCommand(), newMonitorCommand(), newRoleCommand(), newIdentityCommand()} {
+		root.AddCommand(strictGroup(c))
+	}
 	return root
 }
 
