@@ -204,6 +204,7 @@ func (h *Handler) provider(typ string) ProviderHandler {
 // registered.
 type notImplemented struct{}
 
+// ServeARM answers 501 NotImplemented.
 func (notImplemented) ServeARM(w http.ResponseWriter, req *Request) {
 	WriteError(w, Errorf(http.StatusNotImplemented, CodeNotImplemented,
 		"The resource type '%s' is not implemented by this server yet.", req.Type))
@@ -213,8 +214,11 @@ func (notImplemented) ServeARM(w http.ResponseWriter, req *Request) {
 // principals with their credential hashes); the ARM API never serves it.
 const internalNamespace = "Palisade."
 
+// hiddenNamespace answers for internalNamespace as ARM does for an unknown
+// namespace.
 type hiddenNamespace struct{}
 
+// ServeARM answers 404 InvalidResourceNamespace.
 func (hiddenNamespace) ServeARM(w http.ResponseWriter, req *Request) {
 	ns, _, _ := strings.Cut(req.Type, "/")
 	WriteError(w, Errorf(http.StatusNotFound, "InvalidResourceNamespace", "The resource namespace '%s' is invalid.", ns))

@@ -70,6 +70,8 @@ type benchResult struct {
 	FirstError      string
 }
 
+// String formats the phase as one line: requests, throughput, latency
+// percentiles and errors.
 func (r benchResult) String() string {
 	s := fmt.Sprintf("%-4s %8d requests in %5.1fs  %9.0f req/s  p50 %6.2fms  p95 %6.2fms  p99 %6.2fms  errors %d",
 		r.Op, r.Requests, r.Elapsed.Seconds(), float64(r.Requests)/r.Elapsed.Seconds(),
