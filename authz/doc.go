@@ -21,8 +21,9 @@
 // ActionFor and CollectionAction name the action an ARM request performs
 // ("Microsoft.Resources/subscriptions/resourceGroups/write").
 //
-// Handlers serve the roleAssignments and roleDefinitions REST families in
-// ARM's shapes (api-version 2022-04-01) for the ARM router to mount.
+// Handlers serve the roleAssignments, roleDefinitions and permissions REST
+// families in ARM's shapes (api-version 2022-04-01) for the ARM router to
+// mount; EnsureAssignment writes the first Owner at bootstrap.
 //
 // # Caveats
 //
