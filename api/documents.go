@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/palisade/palisade/armid"
@@ -96,12 +97,29 @@ func decodeStrict(body []byte, v any) error {
 	case errors.As(err, &se):
 		return invalidContent("The request content was invalid and could not be deserialized: '%s at position %d.'", se.Error(), se.Offset)
 	case errors.As(err, &te):
-		e := invalidContent("The request content was invalid and could not be deserialized: 'Error converting value of type %s to type %s. Path '%s', position %d.'",
-			te.Value, te.Type.String(), te.Field, te.Offset)
+		e := invalidContent("The request content was invalid and could not be deserialized: 'Error converting a JSON %s to type '%s'. Path '%s', position %d.'",
+			te.Value, jsonTypeName(te.Type), te.Field, te.Offset)
 		e.Target = te.Field
 		return e
 	}
 	return invalidContent("The request content was invalid and could not be deserialized: '%s'.", err.Error())
+}
+
+// jsonTypeName names the JSON type a Go type decodes from, for messages.
+func jsonTypeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "String"
+	case reflect.Bool:
+		return "Boolean"
+	case reflect.Map, reflect.Struct:
+		return "Object"
+	case reflect.Slice, reflect.Array:
+		return "Array"
+	case reflect.Pointer:
+		return jsonTypeName(t.Elem())
+	}
+	return "Number"
 }
 
 // methodNotAllowed is ARM's answer to an HTTP method a route does not
