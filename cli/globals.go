@@ -26,8 +26,8 @@ type globals struct {
 // addGlobalFlags registers az's global arguments on the root command.
 func addGlobalFlags(root *cobra.Command) {
 	f := root.PersistentFlags()
-	f.StringP("output", "o", "json", "output format: "+strings.Join(output.Formats, ", "))
-	f.String("query", "", "JMESPath query string; see http://jmespath.org/ for more information and examples")
+	f.StringP("output", "o", "json", "output `FORMAT`: "+strings.Join(output.Formats, ", "))
+	f.String("query", "", "`JMESPath` query string; see http://jmespath.org/ for more information and examples")
 	f.Bool("only-show-errors", false, "only show errors, suppressing warnings")
 	f.Bool("verbose", false, "increase logging verbosity; use --debug for full debug logs")
 	f.Bool("debug", false, "increase logging verbosity to show all requests and responses (tokens redacted)")
