@@ -1,0 +1,142 @@
+package sqlstore
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/palisade/palisade/store"
+)
+
+func TestLoadMigrations(t *testing.T) {
+	file := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	tests := []struct {
+		name    string
+		files   fstest.MapFS
+		want    []string // "version name"
+		wantErr string
+	}{
+		{"ordered", fstest.MapFS{"m/0002_b.sql": file("B"), "m/0001_a.sql": file("A")}, []string{"1 a", "2 b"}, ""},
+		{"gap", fstest.MapFS{"m/0001_a.sql": file("A"), "m/0003_c.sql": file("C")}, nil, "want version 2"},
+		{"repeat", fstest.MapFS{"m/0001_a.sql": file("A"), "m/0001_b.sql": file("B")}, nil, "want version 2"},
+		{"not from one", fstest.MapFS{"m/0002_b.sql": file("B")}, nil, "want version 1"},
+		{"bad name", fstest.MapFS{"m/1_a.sql": file("A")}, nil, "want NNNN_name.sql"},
+		{"stray file", fstest.MapFS{"m/0001_a.sql": file("A"), "m/README": file("x")}, nil, "want NNNN_name.sql"},
+		{"missing dir", fstest.MapFS{}, nil, "read migrations"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ms, err := LoadMigrations(tt.files, "m")
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, m := range ms {
+				got = append(got, strings.Join([]string{itoa(m.Version), m.Name}, " "))
+			}
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestUnderRange(t *testing.T) {
+	tests := []struct{ key, lo, hi string }{
+		{"/subscriptions/s", "/subscriptions/s/", "/subscriptions/s0"},
+		{"/", "/", "0"},
+	}
+	for _, tt := range tests {
+		lo, hi := underRange(tt.key)
+		if lo != tt.lo || hi != tt.hi {
+			t.Errorf("underRange(%q) = %q, %q; want %q, %q", tt.key, lo, hi, tt.lo, tt.hi)
+		}
+		// Everything strictly inside (lo, hi) starts with lo, and the
+		// sibling with a longer name ("s1" next to "s") is outside.
+		for _, k := range []string{tt.key + "/x", tt.key + "/x/y/z"} {
+			if !(k > lo && k < hi) {
+				t.Errorf("%q not inside range of %q", k, tt.key)
+			}
+		}
+		if tt.key != "/" {
+			for _, k := range []string{tt.key, tt.key + "1", tt.key + "1/x", tt.key + "0"} {
+				if k > lo && k < hi {
+					t.Errorf("%q wrongly inside range of %q", k, tt.key)
+				}
+			}
+		}
+	}
+}
+
+func TestCheckCondition(t *testing.T) {
+	cur := &store.Document{ETag: "e1"}
+	tests := []struct {
+		cur  *store.Document
+		cond store.Condition
+		ok   bool
+	}{
+		{cur, store.Condition{}, true},
+		{nil, store.Condition{}, true},
+		{cur, store.Condition{IfMatch: "e1"}, true},
+		{cur, store.Condition{IfMatch: "e2"}, false},
+		{cur, store.Condition{IfMatch: "*"}, true},
+		{nil, store.Condition{IfMatch: "*"}, false},
+		{cur, store.Condition{IfNoneMatch: "*"}, false},
+		{nil, store.Condition{IfNoneMatch: "*"}, true},
+		{cur, store.Condition{IfNoneMatch: "e1"}, false},
+		{cur, store.Condition{IfNoneMatch: "e2"}, true},
+		{cur, store.Condition{IfMatch: "e1", IfNoneMatch: "e1"}, false},
+	}
+	for _, tt := range tests {
+		err := checkCondition(tt.cur, tt.cond)
+		if (err == nil) != tt.ok || (err != nil && !errors.Is(err, store.ErrPreconditionFailed)) {
+			t.Errorf("checkCondition(exists=%v, %+v) = %v, want ok=%v", tt.cur != nil, tt.cond, err, tt.ok)
+		}
+	}
+}
+
+func TestEventIDIsGUID(t *testing.T) {
+	seen := map[string]bool{}
+	for i := 0; i < 100; i++ {
+		id := newEventID()
+		if len(id) != 36 || id[14] != '4' || strings.Count(id, "-") != 4 || seen[id] {
+			t.Fatalf("newEventID() = %q", id)
+		}
+		seen[id] = true
+	}
+}
+
+// FuzzTokens checks that continuation tokens round-trip and that decoding
+// arbitrary input never panics and fails only with ErrInvalid.
+func FuzzTokens(f *testing.F) {
+	f.Add("/subscriptions/s/resourcegroups/rg", int64(1700000000000000), "id-1")
+	f.Add("", int64(-1), "")
+	f.Add("d1.", int64(0), "|")
+	f.Fuzz(func(t *testing.T, key string, ts int64, id string) {
+		if got, err := decodeDocToken(encodeDocToken(key)); err != nil || got != key {
+			t.Fatalf("doc token round trip %q: %q, %v", key, got, err)
+		}
+		gotTS, gotID, err := decodeEventToken(encodeEventToken(ts, id))
+		if err != nil || gotTS != ts || gotID != id {
+			t.Fatalf("event token round trip (%d, %q): (%d, %q), %v", ts, id, gotTS, gotID, err)
+		}
+		for _, tok := range []string{key, id} {
+			if _, err := decodeDocToken(tok); err != nil && !errors.Is(err, store.ErrInvalid) {
+				t.Fatalf("decodeDocToken(%q) error %v", tok, err)
+			}
+			if _, _, err := decodeEventToken(tok); err != nil && !errors.Is(err, store.ErrInvalid) {
+				t.Fatalf("decodeEventToken(%q) error %v", tok, err)
+			}
+		}
+	})
+}
