@@ -327,10 +327,7 @@ func newResourceCommand() *cobra.Command {
 					case lname != "" && !strings.EqualFold(str(m, "name"), lname):
 					case lloc != "" && !strings.EqualFold(str(m, "location"), lloc):
 					default:
-						if _, ok := m["resourceGroup"]; !ok {
-							m["resourceGroup"] = resourceGroupOf(str(m, "id"))
-						}
-						out = append(out, m)
+						out = append(out, expandedShape(m))
 					}
 				}
 				return out, nil
@@ -371,4 +368,24 @@ func resourceGroupOf(id string) string {
 		}
 	}
 	return ""
+}
+
+// expandedKeys are the attributes of the SDK's GenericResourceExpanded, which
+// az prints for every listed resource, null when the service sent nothing
+// (properties are not listed without $expand, so az shows "properties":
+// null and its table's Status column stays empty).
+var expandedKeys = []string{"extendedLocation", "id", "identity", "kind", "location", "managedBy", "name", "plan",
+	"properties", "sku", "tags", "type"}
+
+// expandedShape gives a listed resource az's keys, and its resource group.
+func expandedShape(m map[string]any) map[string]any {
+	for _, k := range expandedKeys {
+		if _, ok := m[k]; !ok {
+			m[k] = nil
+		}
+	}
+	if _, ok := m["resourceGroup"]; !ok {
+		m["resourceGroup"] = resourceGroupOf(str(m, "id"))
+	}
+	return m
 }
