@@ -62,12 +62,19 @@ func (s *testServer) nextCode(t *testing.T) string {
 	return code
 }
 
-func startTestServer(t *testing.T) *testServer {
+func startTestServer(t *testing.T, beforeRun ...func(*server.Server)) *testServer {
+	t.Helper()
+	return startTestServerAt(t, t.TempDir(), beforeRun...)
+}
+
+// startTestServerAt runs a server on the data folder dir; beforeRun hooks
+// may register handlers on it first.
+func startTestServerAt(t *testing.T, dir string, beforeRun ...func(*server.Server)) *testServer {
 	t.Helper()
 	out := &bytes.Buffer{}
 	clk := &testClock{}
 	s, err := server.New(server.Config{Now: clk.Now,
-		Addr: "127.0.0.1:0", DataDir: t.TempDir(),
+		Addr: "127.0.0.1:0", DataDir: dir,
 		TenantID: tTenant, SubscriptionID: tSub, AdminClientID: tClientID, AdminClientSecret: tSecret,
 		AdminPassword: tPassword, AdminTOTPSecret: tTOTP,
 		Argon2: identity.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}, Out: out,
@@ -75,6 +82,9 @@ func startTestServer(t *testing.T) *testServer {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, h := range beforeRun {
+		h(s)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+
+	"github.com/palisade/palisade/server"
+)
+
+// The first administrators are made on the data folder before the server
+// runs: a user with a password and a confirmed authenticator, and a service
+// principal; both can then sign in to the running server.
+func TestIdentityOnDataFolder(t *testing.T) {
+	cliEnv(t)
+	dir := t.TempDir()
+	// set the folder up once, as `palisade serve` does on first start
+	s, err := server.New(server.Config{Addr: "127.0.0.1:0", DataDir: dir, TenantID: tTenant, SubscriptionID: tSub,
+		AdminPassword: tPassword, AdminTOTPSecret: tTOTP, Out: &strings.Builder{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	r := mustRun(t, "identity", "user", "create", "--data", dir, "-n", "alice", "--display-name", "Alice Example")
+	var u map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &u); err != nil {
+		t.Fatal(err)
+	}
+	password, _ := u["password"].(string)
+	if len(password) < 20 || u["mfaEnrolled"] != false || u["displayName"] != "Alice Example" {
+		t.Fatalf("user create = %s", r.stdout)
+	}
+	if r := pal(t, "identity", "user", "create", "--data", dir, "-n", "alice", "-p", "x"); r.code != 1 {
+		t.Errorf("duplicate user: %+v", r)
+	}
+
+	// Without a terminal: the QR code on stderr, the seed in the result,
+	// then --confirm with the first code.
+	r = mustRun(t, "identity", "user", "enroll-mfa", "--data", dir, "-n", "alice")
+	if !strings.Contains(r.stderr, "█") || !strings.Contains(r.stderr, "otpauth://totp/") || !strings.Contains(r.stderr, "--confirm CODE") {
+		t.Errorf("enroll-mfa did not show the QR code and the next step:\n%s", r.stderr)
+	}
+	var en map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &en); err != nil {
+		t.Fatal(err)
+	}
+	seed, _ := en["secret"].(string)
+	code := func(at time.Time) string {
+		c, err := totp.GenerateCode(seed, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if r := pal(t, "identity", "user", "enroll-mfa", "--data", dir, "-n", "alice", "--confirm", "000000"); r.code != 1 {
+		t.Errorf("wrong code accepted: %+v", r)
+	}
+	mustRun(t, "identity", "user", "enroll-mfa", "--data", dir, "-n", "alice", "--confirm", code(time.Now().Add(-30*time.Second)), "-o", "none")
+	r = mustRun(t, "identity", "user", "list", "--data", dir, "--query", "[?name=='alice'].mfaEnrolled", "-o", "tsv")
+	if r.stdout != "true\n" {
+		t.Errorf("alice enrolled = %q", r.stdout)
+	}
+	r = mustRun(t, "identity", "user", "reset-password", "--data", dir, "-n", "alice", "-p", "a new long passphrase", "-o", "none")
+
+	r = mustRun(t, "identity", "sp", "create", "--data", dir, "-n", "ci-pipeline")
+	var sp map[string]string
+	if err := json.Unmarshal([]byte(r.stdout), &sp); err != nil || sp["appId"] == "" || len(sp["password"]) < 30 || sp["tenant"] != tTenant {
+		t.Fatalf("sp create = %s (%v)", r.stdout, err)
+	}
+	r = mustRun(t, "identity", "sp", "credential", "reset", "--data", dir, "--id", sp["appId"])
+	var reset map[string]string
+	if err := json.Unmarshal([]byte(r.stdout), &reset); err != nil || reset["password"] == sp["password"] {
+		t.Fatalf("credential reset = %s", r.stdout)
+	}
+	r = mustRun(t, "identity", "sp", "list", "--data", dir, "--query", "[?displayName=='ci-pipeline'].length(passwordCredentials)", "-o", "tsv")
+	if r.stdout != "2\n" {
+		t.Errorf("secrets after reset = %q", r.stdout)
+	}
+
+	// The running server knows them.
+	srv := startTestServerAt(t, dir)
+	mustRun(t, "login", "--server", srv.URL(), "-u", "alice", "-p", "a new long passphrase", "--otp", code(time.Now()), "-o", "none")
+	r = mustRun(t, "account", "get-access-token", "--query", "accessToken", "-o", "tsv")
+	mustRun(t, "login", "--service-principal", "-u", sp["appId"], "-p", reset["password"], "-o", "none")
+
+	mustRun(t, "identity", "sp", "delete", "--data", dir, "--id", sp["appId"])
+	mustRun(t, "identity", "user", "delete", "--data", dir, "-n", "alice")
+	if r := mustRun(t, "identity", "user", "list", "--data", dir, "--query", "[].name", "-o", "tsv"); r.stdout != "admin\n" {
+		t.Errorf("users after delete = %q", r.stdout)
+	}
+	if r := pal(t, "identity", "user", "delete", "--data", dir, "-n", "alice"); r.code != 1 || !strings.Contains(r.stderr, "not found") {
+		t.Errorf("delete missing user: %+v", r)
+	}
+}
