@@ -56,7 +56,7 @@ var _ store.Store = (*DB)(nil)
 // a committed transaction survives a crash of the process (the WAL is in
 // the OS page cache) and the database is never corrupted, though a power
 // loss may roll back the last commits; busy_timeout so a second process
-// waits for locks; foreign keys on for the tag index cascade.
+// waits for locks; foreign keys on so future migrations can rely on them.
 func Open(dir string) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open sqlite store: %w", err)

@@ -178,6 +178,7 @@ func testInvalidDocuments(t *testing.T, s store.Store) {
 		{"body not JSON", func() *store.Document { d := good(); d.Body = []byte(`{"a":`); return d }()},
 		{"empty body", func() *store.Document { d := good(); d.Body = nil; return d }()},
 		{"no type", func() *store.Document { d := good(); d.Type = ""; return d }()},
+		{"control character in tag", func() *store.Document { d := good(); d.Tags = map[string]string{"a\x1fb": "c"}; return d }()},
 	}
 	for _, tt := range tests {
 		err := s.Update(ctx(t), func(tx store.Tx) error {

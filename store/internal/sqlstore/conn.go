@@ -35,11 +35,15 @@ type Dialect struct {
 	// so that concurrent writers queue on the row (" FOR UPDATE" on
 	// PostgreSQL; empty on SQLite, which has one writer at a time).
 	LockRow string
+	// Contains returns a condition true when column holds the text bound
+	// to placeholder, compared byte for byte.
+	Contains func(column, placeholder string) string
 }
 
 // SQLite is the dialect of SQLite: numbered "?NNN" parameters, no row locks.
 var SQLite = &Dialect{
 	Placeholder: func(n int) string { return "?" + strconv.Itoa(n) },
+	Contains:    func(col, ph string) string { return "instr(" + col + ", " + ph + ") > 0" },
 }
 
 // Postgres is the dialect of PostgreSQL: "$N" parameters and SELECT ... FOR
@@ -47,6 +51,7 @@ var SQLite = &Dialect{
 var Postgres = &Dialect{
 	Placeholder: func(n int) string { return "$" + strconv.Itoa(n) },
 	LockRow:     " FOR UPDATE",
+	Contains:    func(col, ph string) string { return "strpos(" + col + ", " + ph + ") > 0" },
 }
 
 // args collects bind parameters while a statement is built.

@@ -62,7 +62,10 @@ func (t *Tx) checkWritable(op string) error {
 // Now implements store.Tx.
 func (t *Tx) Now() time.Time { return t.now }
 
-const docColumns = "key, id, type, parent_key, subscription_id, resource_group, name, location, tags, body, etag, created_at, updated_at"
+const (
+	docColumns    = "key, id, type, parent_key, subscription_id, resource_group, name, location, tags, body, etag, created_at, updated_at"
+	insertColumns = "key, id, type, parent_key, subscription_id, resource_group, name, location, tags, tag_index, body, etag, created_at, updated_at"
+)
 
 // scanDoc reads one row of docColumns.
 func scanDoc(rows Rows) (*store.Document, error) {
@@ -211,6 +214,10 @@ func (t *Tx) Put(ctx context.Context, doc *store.Document, cond store.Condition)
 			return nil, fmt.Errorf("put %s: %w", d.ID, err)
 		}
 	}
+	index, err := tagIndex(d.Tags)
+	if err != nil {
+		return nil, fmt.Errorf("put %s: %w", d.ID, err)
+	}
 	tags := "{}"
 	if d.Tags != nil {
 		b, err := json.Marshal(d.Tags)
@@ -222,9 +229,9 @@ func (t *Tx) Put(ctx context.Context, doc *store.Document, cond store.Condition)
 	d.ETag = newETag()
 	now := t.now.UnixMicro()
 	a := &args{d: t.d}
-	sql := "INSERT INTO documents (" + docColumns + ") VALUES (" +
+	sql := "INSERT INTO documents (" + insertColumns + ") VALUES (" +
 		strings.Join([]string{a.add(d.Key), a.add(d.ID), a.add(d.Type), a.add(d.ParentKey), a.add(d.SubscriptionID),
-			a.add(d.ResourceGroup), a.add(d.Name), a.add(d.Location), a.add(tags), a.add([]byte(d.Body)), a.add(d.ETag),
+			a.add(d.ResourceGroup), a.add(d.Name), a.add(d.Location), a.add(tags), a.add(index), a.add([]byte(d.Body)), a.add(d.ETag),
 			a.add(now), a.add(now)}, ", ") + ") ON CONFLICT (key) "
 	if cond.IfNoneMatch == "*" {
 		// The row was absent when checked; a concurrent creator may still
@@ -232,7 +239,7 @@ func (t *Tx) Put(ctx context.Context, doc *store.Document, cond store.Condition)
 		sql += "DO NOTHING RETURNING id, name, created_at"
 	} else {
 		sql += "DO UPDATE SET type = excluded.type, parent_key = excluded.parent_key, subscription_id = excluded.subscription_id, " +
-			"resource_group = excluded.resource_group, location = excluded.location, tags = excluded.tags, " +
+			"resource_group = excluded.resource_group, location = excluded.location, tags = excluded.tags, tag_index = excluded.tag_index, " +
 			"body = excluded.body, etag = excluded.etag, updated_at = excluded.updated_at RETURNING id, name, created_at"
 	}
 	rows, err := t.conn.Query(ctx, sql, a.vals...)
@@ -257,42 +264,39 @@ func (t *Tx) Put(ctx context.Context, doc *store.Document, cond store.Condition)
 	}
 	d.CreatedAt = time.UnixMicro(created).UTC()
 	d.UpdatedAt = t.now
-	if err := t.writeTags(ctx, d); err != nil {
-		return nil, fmt.Errorf("put %s: %w", d.ID, err)
-	}
 	t.touch(d.Type)
 	return d, nil
 }
 
-// writeTags replaces the tag index rows of d. Tag names are stored
-// lower-cased (ARM compares them ignoring case), values as given.
-func (t *Tx) writeTags(ctx context.Context, d *store.Document) error {
-	a := &args{d: t.d}
-	if _, err := t.conn.Exec(ctx, "DELETE FROM document_tags WHERE doc_key = "+a.add(d.Key), a.vals...); err != nil {
-		return fmt.Errorf("clear tags: %w", err)
+// Tag filters use a tag_index column instead of a table of tag rows, so
+// a write touches no extra B-trees: "\x1f" + lower(name) + "\x1e" + value for
+// each tag, sorted, and a final "\x1f". A name filter looks for
+// "\x1f{name}\x1e", a name and value filter for "\x1f{name}\x1e{value}\x1f".
+// Tags holding the two separator characters are refused.
+const (
+	tagSep   = "\x1f"
+	valueSep = "\x1e"
+)
+
+// tagIndex builds the tag_index value of tags.
+func tagIndex(tags map[string]string) (string, error) {
+	if len(tags) == 0 {
+		return "", nil
 	}
-	if len(d.Tags) == 0 {
-		return nil
-	}
-	a = &args{d: t.d}
-	var b strings.Builder
-	b.WriteString("INSERT INTO document_tags (doc_key, name, value) VALUES ")
-	names := make([]string, 0, len(d.Tags))
-	for name := range d.Tags {
+	names := make([]string, 0, len(tags))
+	for name, value := range tags {
+		if strings.ContainsAny(name, tagSep+valueSep) || strings.ContainsAny(value, tagSep+valueSep) {
+			return "", fmt.Errorf("tag %q contains a control character: %w", name, store.ErrInvalid)
+		}
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	for i, name := range names {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(" + a.add(d.Key) + ", " + a.add(strings.ToLower(name)) + ", " + a.add(d.Tags[name]) + ")")
+	var b strings.Builder
+	for _, name := range names {
+		b.WriteString(tagSep + strings.ToLower(name) + valueSep + tags[name])
 	}
-	b.WriteString(" ON CONFLICT (doc_key, name) DO NOTHING")
-	if _, err := t.conn.Exec(ctx, b.String(), a.vals...); err != nil {
-		return fmt.Errorf("index tags: %w", err)
-	}
-	return nil
+	b.WriteString(tagSep)
+	return b.String(), nil
 }
 
 // Delete implements store.Tx.
@@ -361,11 +365,11 @@ func (t *Tx) List(ctx context.Context, q store.Query) (store.Page, error) {
 		where = append(where, "key > "+a.add(lo)+" AND key < "+a.add(hi))
 	}
 	if q.TagName != "" {
-		cond := "EXISTS (SELECT 1 FROM document_tags t WHERE t.doc_key = documents.key AND t.name = " + a.add(strings.ToLower(q.TagName))
+		needle := tagSep + strings.ToLower(q.TagName) + valueSep
 		if q.TagValue != "" {
-			cond += " AND t.value = " + a.add(q.TagValue)
+			needle += q.TagValue + tagSep
 		}
-		where = append(where, cond+")")
+		where = append(where, t.d.Contains("tag_index", a.add(needle)))
 	} else if q.TagValue != "" {
 		return store.Page{}, fmt.Errorf("list: tag value without tag name: %w", store.ErrInvalid)
 	}

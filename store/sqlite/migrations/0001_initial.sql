@@ -1,5 +1,7 @@
 -- Documents: every ARM object, keyed by its lower-cased id. The index
--- columns are lower-cased copies; body is the ARM JSON as served.
+-- columns are lower-cased copies; body is the ARM JSON as served; tags is
+-- the JSON object of tags and tag_index the searchable form built by
+-- store/internal/sqlstore (see tagIndex).
 CREATE TABLE documents (
     key             TEXT PRIMARY KEY,
     id              TEXT NOT NULL,
@@ -10,6 +12,7 @@ CREATE TABLE documents (
     name            TEXT NOT NULL,
     location        TEXT NOT NULL,
     tags            TEXT NOT NULL,
+    tag_index       TEXT NOT NULL,
     body            BLOB NOT NULL,
     etag            TEXT NOT NULL,
     created_at      INTEGER NOT NULL,
@@ -19,17 +22,9 @@ CREATE INDEX documents_type ON documents (type, key);
 CREATE INDEX documents_parent ON documents (parent_key, key);
 CREATE INDEX documents_subscription ON documents (subscription_id, resource_group, key);
 
--- One row per tag, name lower-cased, for tag filters.
-CREATE TABLE document_tags (
-    doc_key TEXT NOT NULL REFERENCES documents (key) ON DELETE CASCADE,
-    name    TEXT NOT NULL,
-    value   TEXT NOT NULL,
-    PRIMARY KEY (doc_key, name)
-) WITHOUT ROWID;
-CREATE INDEX document_tags_name ON document_tags (name, value);
-
 -- Activity log. Filter columns are lower-cased; ts is microseconds since
--- the Unix epoch.
+-- the Unix epoch. Queries always name a time range and nearly always a
+-- subscription, so one index serves them; retention scans.
 CREATE TABLE events (
     id              TEXT PRIMARY KEY,
     ts              INTEGER NOT NULL,
@@ -47,8 +42,6 @@ CREATE TABLE events (
     body            BLOB NOT NULL
 );
 CREATE INDEX events_subscription_ts ON events (subscription_id, ts, id);
-CREATE INDEX events_ts ON events (ts);
-CREATE INDEX events_correlation ON events (correlation_id);
 
 -- Short-lived values of the identity service; expires is microseconds since
 -- the epoch, 0 for never.

@@ -1,0 +1,14 @@
+package postgres
+
+import (
+	"testing"
+
+	"github.com/palisade/palisade/store/storetest"
+)
+
+// BenchmarkPut needs PALISADE_TEST_POSTGRES:
+// go test -run '^$' -bench . -benchtime 2s ./store/postgres
+func BenchmarkPut(b *testing.B) { storetest.BenchPut(b, openTest(b, schemaDSN(b))) }
+
+// BenchmarkGet reads through the connection pool.
+func BenchmarkGet(b *testing.B) { storetest.BenchGet(b, openTest(b, schemaDSN(b))) }
