@@ -39,13 +39,27 @@ func newManagementGroupCommand() *cobra.Command {
 	nameFlag := func(c *cobra.Command) {
 		c.Flags().StringVarP(&name, "name", "n", "", "name (id) of the management group")
 	}
+	// patchBody is PatchManagementGroupRequest: displayName and
+	// parentGroupId at the top level, unlike the PUT body.
+	patchBody := func() map[string]any {
+		body := map[string]any{}
+		setString(body, "displayName", displayName)
+		if parent != "" {
+			body["parentGroupId"] = mgID(parent)
+		}
+		return body
+	}
 	write := func(method string) func(c *cobra.Command, _ []string) error {
 		return func(c *cobra.Command, _ []string) error {
 			return runClient(c, true, func(ctx context.Context, s *session) (any, error) {
 				if err := requireFlags("--name/-n", name); err != nil {
 					return nil, err
 				}
-				return s.do(ctx, method, mgID(name), managementGroupsAPIVersion, mgBody())
+				body := mgBody()
+				if method == http.MethodPatch {
+					body = patchBody()
+				}
+				return s.do(ctx, method, mgID(name), managementGroupsAPIVersion, body)
 			})
 		}
 	}
