@@ -50,7 +50,7 @@ func TestBadInput(t *testing.T) {
 		{name: "PUT into an unknown resource group", method: "PUT", path: sub + "/resourceGroups/nope/providers/A.B/c/d" + v, body: `{}`, status: 404, code: "ResourceGroupNotFound"},
 		{name: "unknown resource", method: "GET", path: rg + "/providers/A.B/c/d" + v, status: 404, code: "ResourceNotFound"},
 		{name: "PATCH of an unknown resource", method: "PATCH", path: rg + "/providers/A.B/c/d" + v, body: `{}`, status: 404, code: "ResourceNotFound"},
-		{name: "child of an unknown parent", method: "PUT", path: rg + "/providers/A.B/c/d/e/f" + v, body: `{}`, status: 404, code: "ResourceNotFound"},
+		{name: "child of an unknown parent", method: "PUT", path: rg + "/providers/A.B/c/d/e/f" + v, body: `{}`, status: 404, code: "ParentResourceNotFound"},
 		{name: "unknown subscription", method: "GET", path: "/subscriptions/00000000-0000-0000-0000-00000000dead/resourceGroups/rg1" + v, status: 404, code: "SubscriptionNotFound"},
 		{name: "subscription id not a GUID", method: "GET", path: "/subscriptions/abc" + v, status: 400, code: "InvalidSubscriptionId"},
 		{name: "bad $filter", method: "GET", path: rg + "/resources" + v + "&$filter=plan%20eq%20'x'", status: 400, code: "InvalidFilterInQueryString"},

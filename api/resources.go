@@ -156,10 +156,8 @@ func (h *Handler) putResource(w http.ResponseWriter, req *Request, patch bool) e
 				return errStalePlan
 			}
 			if cur == nil {
-				if parent, ok := req.ID.Parent(); ok {
-					if err := CheckScope(ctx, tx, parent); err != nil {
-						return err
-					}
+				if err := checkParent(ctx, tx, req.ID); err != nil {
+					return err
 				}
 			}
 			if stored, err = tx.Put(ctx, p.doc, store.Condition{}); err != nil {
@@ -183,6 +181,24 @@ func (h *Handler) putResource(w http.ResponseWriter, req *Request, patch bool) e
 		writeDoc(w, p.status, stored)
 		return nil
 	}
+}
+
+// checkParent returns ARM's 404 unless the scope or parent resource id is
+// created under exists: SubscriptionNotFound, ResourceGroupNotFound, or
+// for a nested resource ParentResourceNotFound
+// (https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-parent-resource).
+func checkParent(ctx context.Context, tx store.Tx, id armid.ID) error {
+	parent, ok := id.Parent()
+	if !ok {
+		return nil
+	}
+	err := CheckScope(ctx, tx, parent)
+	var ae *Error
+	if errors.As(err, &ae) && ae.Code == CodeResourceNotFound && (parent.Kind() == armid.Resource || parent.Kind() == armid.Extension) {
+		return Errorf(http.StatusNotFound, "ParentResourceNotFound",
+			"Can not perform requested operation on nested resource. Parent resource '%s' not found.", parent.FullName())
+	}
+	return err
 }
 
 // errStalePlan reports that the resource changed between planPut and the
@@ -220,10 +236,8 @@ func (h *Handler) planPut(ctx context.Context, req *Request, in *resourceInput, 
 			if patch {
 				return missing(ctx, tx, req.ID)
 			}
-			if parent, ok := req.ID.Parent(); ok {
-				if err := CheckScope(ctx, tx, parent); err != nil {
-					return err
-				}
+			if err := checkParent(ctx, tx, req.ID); err != nil {
+				return err
 			}
 			p.status, old = http.StatusCreated, nil
 		case err != nil:
