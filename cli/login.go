@@ -154,6 +154,9 @@ func login(ctx context.Context, s *session, o loginOptions) (any, error) {
 	return accountList(p, false), nil
 }
 
+// openBrowser shows a URL in the user's browser; tests replace it.
+var openBrowser = browser.OpenURL
+
 // ask prompts for a secret value; without a terminal it refuses, so that a
 // script never hangs on a prompt.
 func (s *session) ask(question string) (string, error) {
@@ -238,7 +241,7 @@ func browserLogin(ctx context.Context, s *session, auth *client.Authority, claim
 	defer srv.Close()
 	u := auth.AuthorizeURL(redirect, state, challenge, claims)
 	w := s.cmd.ErrOrStderr()
-	if err := browser.OpenURL(u); err != nil {
+	if err := openBrowser(u); err != nil {
 		fmt.Fprintf(w, "Open this address in a browser to sign in:\n%s\n", u)
 	} else {
 		fmt.Fprintf(w, "A web browser has been opened at %s. Continue the sign-in there. If no browser is available, use 'palisade login --use-device-code'.\n", auth.Server)
