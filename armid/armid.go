@@ -80,10 +80,12 @@ type ID struct {
 	segs   []string // s split on "/", without the leading empty segment
 	groups []group  // provider groups, left to right
 	kind   Kind
+	ascii  bool // s is ASCII, so key has the same byte offsets
 }
 
-// Tenant root, usable as a starting point for Child.
-var Root = ID{s: "/", key: "/", kind: Tenant}
+// Root is the tenant root "/", the top of every parent chain and a
+// starting point for Child.
+var Root = ID{s: "/", key: "/", kind: Tenant, ascii: true}
 
 // MustParse is Parse for ids known to be valid (constants, tests); it
 // panics on error.
@@ -204,22 +206,59 @@ func (id ID) FullName() string {
 }
 
 // prefix returns the id made of the first n segments (n may be 0 for the
-// tenant root). The prefix must itself be a valid id.
+// tenant root). n must be a boundary where the prefix is itself a valid id
+// (a scope or a type/name pair), which is all Parent and Scope ask for; the
+// result shares memory with id instead of being parsed again.
 func (id ID) prefix(n int) ID {
 	if n == 0 {
 		return Root
 	}
 	end := 0
-	for i := 0; i < n; i++ {
-		end += 1 + len(id.segs[i])
+	for _, seg := range id.segs[:n] {
+		end += 1 + len(seg)
 	}
-	p, err := Parse(id.s[:end])
-	if err != nil {
-		// Every prefix cut at a pair boundary re-parses; reaching this is a
-		// bug in the parser, not bad input.
-		panic("armid: prefix of valid id did not parse: " + err.Error())
+	p := ID{s: id.s[:end], segs: id.segs[:n:n], ascii: id.ascii}
+	if id.ascii {
+		p.key = id.key[:end]
+	} else {
+		p.key = strings.ToLower(p.s)
 	}
+	k := 0
+	for k < len(id.groups) && id.groups[k].end <= n {
+		k++
+	}
+	p.groups = id.groups[:k:k]
+	if k < len(id.groups) && id.groups[k].start < n {
+		g := id.groups[k]
+		g.end = n
+		p.groups = append(p.groups, g)
+	}
+	p.kind = kindOf(p.segs, p.groups)
 	return p
+}
+
+// kindOf classifies an id from its segments and provider groups.
+func kindOf(segs []string, groups []group) Kind {
+	kind := Tenant
+	if len(segs) >= 2 && strings.EqualFold(segs[0], "subscriptions") {
+		kind = Subscription
+		if len(segs) >= 4 && strings.EqualFold(segs[2], "resourceGroups") {
+			kind = ResourceGroup
+		}
+	}
+	for i, g := range groups {
+		switch {
+		case i == 0 && kind == Tenant && g.end-g.start == 4 &&
+			strings.EqualFold(segs[g.start+1], "Microsoft.Management") &&
+			strings.EqualFold(segs[g.start+2], "managementGroups"):
+			kind = ManagementGroup
+		case kind == ResourceGroup:
+			kind = Resource
+		default:
+			kind = Extension
+		}
+	}
+	return kind
 }
 
 // Scope returns what a provider resource is deployed on: the id before its

@@ -42,6 +42,13 @@ func FuzzParse(f *testing.F) {
 			if !id.IsUnder(a) || a.Equal(id) {
 				t.Fatalf("%q not under ancestor %q", s, a)
 			}
+			// Ancestors are built without parsing; they must equal what
+			// Parse makes of their text.
+			pa, err := Parse(a.String())
+			if err != nil || pa.Key() != a.Key() || pa.Kind() != a.Kind() || pa.Type() != a.Type() ||
+				pa.FullName() != a.FullName() || pa.Scope().Key() != a.Scope().Key() {
+				t.Fatalf("ancestor %q of %q differs from its parse (%v)", a, s, err)
+			}
 		}
 		if !id.IsUnder(id.Scope()) {
 			t.Fatalf("%q not under its scope %q", s, id.Scope())
@@ -50,4 +57,20 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("%q has no name", s)
 		}
 	})
+}
+
+// BenchmarkParse measures parsing a typical nested resource id and walking
+// its ancestors, the work done per request to find the scopes above it.
+func BenchmarkParse(b *testing.B) {
+	const s = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg1/providers/Microsoft.Sql/servers/srv/databases/db1"
+	b.ReportAllocs()
+	for b.Loop() {
+		id, err := Parse(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(id.Ancestors()) != 4 {
+			b.Fatal("ancestors")
+		}
+	}
 }

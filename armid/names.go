@@ -13,7 +13,10 @@ var ErrInvalidName = errors.New("invalid name")
 
 // ValidateResourceGroupName checks ARM's rule for resource group names:
 // 1 to 90 characters, each a letter or digit (Unicode) or one of
-// "_", "(", ")", "-", ".", and not ending with ".".
+// "_", "(", ")", "-", ".", and not ending with ".". It is separate from
+// Parse so the API can answer with its own error code. Length is counted
+// in Unicode code points (ARM counts UTF-16 units, which differs only for
+// characters outside the Basic Multilingual Plane).
 func ValidateResourceGroupName(name string) error {
 	n := utf8.RuneCountInString(name)
 	if n == 0 || n > 90 {

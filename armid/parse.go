@@ -76,10 +76,11 @@ func Parse(s string) (ID, error) {
 		return Root, nil
 	}
 	p := &parser{s: s}
+	p.segs = strings.Split(s[1:], "/")
+	p.offsets = make([]int, len(p.segs))
 	off := 1
-	for _, seg := range strings.Split(s[1:], "/") {
-		p.segs = append(p.segs, seg)
-		p.offsets = append(p.offsets, off)
+	for i, seg := range p.segs {
+		p.offsets[i] = off
 		off += len(seg) + 1
 	}
 	for i, seg := range p.segs {
@@ -93,18 +94,18 @@ func Parse(s string) (ID, error) {
 			return ID{}, p.fail(i, quote(seg)+" is not a name")
 		}
 	}
-	id := ID{s: s, key: strings.ToLower(s), segs: p.segs, kind: Tenant}
+	id := ID{s: s, key: strings.ToLower(s), segs: p.segs, ascii: isASCII(s)}
 	i := 0
 	if strings.EqualFold(p.segs[0], "subscriptions") {
 		if len(p.segs) < 2 {
 			return ID{}, p.fail(1, quote(p.segs[0])+" needs a subscription id")
 		}
-		id.kind, i = Subscription, 2
+		i = 2
 		if i < len(p.segs) && strings.EqualFold(p.segs[i], "resourceGroups") {
 			if i+1 >= len(p.segs) {
 				return ID{}, p.fail(i, quote(p.segs[i])+" needs a name")
 			}
-			id.kind, i = ResourceGroup, i+2
+			i += 2
 		}
 	}
 	for i < len(p.segs) {
@@ -112,20 +113,10 @@ func Parse(s string) (ID, error) {
 		if err != nil {
 			return ID{}, err
 		}
-		scope := id.kind
 		id.groups = append(id.groups, g)
-		switch {
-		case scope == Tenant && len(id.groups) == 1 && g.end-g.start == 4 &&
-			strings.EqualFold(p.segs[g.start+1], "Microsoft.Management") &&
-			strings.EqualFold(p.segs[g.start+2], "managementGroups"):
-			id.kind = ManagementGroup
-		case scope == ResourceGroup:
-			id.kind = Resource
-		default:
-			id.kind = Extension
-		}
 		i = g.end
 	}
+	id.kind = kindOf(id.segs, id.groups)
 	return id, nil
 }
 
@@ -204,6 +195,15 @@ func checkType(t string) string {
 		}
 	}
 	return ""
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func isASCIIAlnum(r rune) bool {

@@ -183,7 +183,10 @@ type EventPage struct {
 type Store interface {
 	// Update runs fn in one read-write transaction: it commits when fn
 	// returns nil and rolls back when fn returns an error or panics (the
-	// panic is re-raised). Subscribers are notified after the commit.
+	// panic is re-raised). Subscribers are notified after the commit. fn
+	// must not start another transaction on the same store (it may
+	// deadlock) and should not block: backends may run fn on a shared
+	// writer.
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn in a read-only transaction with a consistent snapshot.
 	View(ctx context.Context, fn func(Tx) error) error
