@@ -41,7 +41,9 @@ func TestBadInput(t *testing.T) {
 		{name: "resource group tags of the wrong type", method: "PUT", path: rg + v, body: `{"location":"westeurope","tags":{"a":1}}`, status: 400, code: "InvalidRequestContent", target: "tags"},
 		{name: "empty body", method: "PUT", path: res + v, status: 400, code: "InvalidRequestContent"},
 		{name: "resource group without location", method: "PUT", path: sub + "/resourceGroups/rg2" + v, body: `{}`, status: 400, code: "LocationRequired"},
-		{name: "invalid resource group name", method: "PUT", path: sub + "/resourceGroups/bad." + v, body: `{"location":"x"}`, status: 400, code: "InvalidResourceGroup"},
+		// Message and code as quoted in Azure/azure-cli#7602.
+		{name: "resource group in an unknown region", method: "PUT", path: sub + "/resourceGroups/rg3" + v, body: `{"location":"Mars Central"}`, status: 400, code: "LocationNotAvailableForResourceGroup"},
+		{name: "invalid resource group name", method: "PUT", path: sub + "/resourceGroups/bad." + v, body: `{"location":"westeurope"}`, status: 400, code: "InvalidResourceGroup"},
 		{name: "tag name with a slash", method: "PUT", path: res + v, body: `{"tags":{"a/b":"x"}}`, status: 400, code: "InvalidTagNameCharacters"},
 		{name: "body over 1 MiB", method: "PUT", path: res + v, body: big, status: 413, code: "RequestContentTooLarge"},
 		{name: "id with an empty segment", method: "GET", path: sub + "/resourceGroups//providers/A.B/c/d" + v, status: 400, code: "InvalidResourceId"},

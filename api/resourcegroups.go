@@ -34,6 +34,26 @@ type rgRequest struct {
 	Tags      *map[string]string `json:"tags"`
 }
 
+// knownLocation reports whether loc (normalised) is a configured region.
+func (h *Handler) knownLocation(loc string) bool {
+	for _, l := range h.cfg.Locations {
+		if strings.EqualFold(l.Name, loc) {
+			return true
+		}
+	}
+	return false
+}
+
+// locationList is the configured region names, comma-separated, as ARM
+// lists them in LocationNotAvailableForResourceGroup.
+func (h *Handler) locationList() string {
+	names := make([]string, len(h.cfg.Locations))
+	for i, l := range h.cfg.Locations {
+		names[i] = l.Name
+	}
+	return strings.Join(names, ",")
+}
+
 func (h *Handler) checkSubscriptionExists(req *Request) error {
 	ctx := req.HTTP.Context()
 	return h.cfg.Store.View(ctx, func(tx store.Tx) error {
@@ -109,6 +129,10 @@ func (h *Handler) putResourceGroup(w http.ResponseWriter, req *Request) error {
 		}
 		if in.Location != nil && *in.Location != "" {
 			loc := store.NormalizeLocation(*in.Location)
+			if !h.knownLocation(loc) {
+				return Errorf(http.StatusBadRequest, "LocationNotAvailableForResourceGroup",
+					"The provided location '%s' is not available for resource group. List of available regions is '%s'.", loc, h.locationList())
+			}
 			if b.Location != "" && !strings.EqualFold(b.Location, loc) {
 				return Errorf(http.StatusConflict, CodeInvalidResourceGroup,
 					"Invalid resource group location '%s'. The Resource group already exists in location '%s'.", loc, b.Location)
