@@ -110,7 +110,9 @@ func TestLoginDeviceCode(t *testing.T) {
 	stderr := &lineWriter{ch: make(chan string, 16)}
 	done := make(chan int, 1)
 	var stdout strings.Builder
-	go func() { done <- Main([]string{"login", "--server", srv.URL(), "--use-device-code", "-o", "none"}, &stdout, stderr) }()
+	go func() {
+		done <- Main([]string{"login", "--server", srv.URL(), "--use-device-code", "-o", "none"}, &stdout, stderr)
+	}()
 	msgRE := regexp.MustCompile(`open the page (\S+) and enter the code (\S+) to authenticate`)
 	var m []string
 	for m == nil {
