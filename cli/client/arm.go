@@ -18,8 +18,7 @@ import (
 	"github.com/palisade/palisade/cli/output"
 )
 
-// TokenSource returns a bearer token for ARM; claims, when not empty, is a
-// claims request the token must satisfy.
+// TokenSource returns a bearer token for ARM, renewing it when needed.
 type TokenSource func(ctx context.Context) (string, error)
 
 // StepUp signs the user in again to satisfy a claims challenge; the ARM
