@@ -50,23 +50,34 @@ type Verifier interface {
 	Verify(ctx context.Context, rawToken string) (*identity.Principal, error)
 }
 
-// guidBase and guidCounter make request ids: a random 128-bit base fixed
-// at start, with a counter added to its last 64 bits. Ids are unique per
-// process and unpredictable across processes, without a system call per
-// request.
+// requestIDBase and requestIDCounter make request ids: a random 128-bit
+// base fixed at start, with a counter added to its last 64 bits. Ids are
+// unique per process without a system call per request; they are not
+// secret and never name an object (see newGUID for that).
 var (
-	guidBase    [16]byte
-	guidCounter atomic.Uint64
+	requestIDBase    [16]byte
+	requestIDCounter atomic.Uint64
 )
 
-func init() { _, _ = rand.Read(guidBase[:]) }
+func init() { _, _ = rand.Read(requestIDBase[:]) }
 
-// newGUID returns an RFC 4122 version-4-shaped GUID, the form ARM uses for
-// x-ms-request-id.
-func newGUID() string {
-	b := guidBase
-	n := guidCounter.Add(1) + binary.BigEndian.Uint64(b[8:])
+// newRequestID returns a GUID for x-ms-request-id.
+func newRequestID() string {
+	b := requestIDBase
+	n := requestIDCounter.Add(1) + binary.BigEndian.Uint64(b[8:])
 	binary.BigEndian.PutUint64(b[8:], n)
+	return formatGUID(b)
+}
+
+// newGUID returns a random RFC 4122 version-4 GUID, for the ids of new
+// objects (subscriptions, operations).
+func newGUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return formatGUID(b)
+}
+
+func formatGUID(b [16]byte) string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	var s [36]byte

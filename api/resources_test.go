@@ -183,6 +183,12 @@ func TestRequestIDs(t *testing.T) {
 	if len(id1) != 36 || id1 == id2 || r2.Header.Get("x-ms-correlation-request-id") == "" {
 		t.Errorf("request ids %q %q", id1, id2)
 	}
+	// Object ids are random, not derived from the request-id sequence.
+	r3 := a.do(t, "PUT", "/providers/Microsoft.Subscription/aliases/s2?api-version=2021-10-01", `{"properties":{"displayName":"S2"}}`)
+	sub, _ := r3.Body["properties"].(map[string]any)["subscriptionId"].(string)
+	if len(sub) != 36 || sub[:18] == r3.Header.Get("x-ms-request-id")[:18] {
+		t.Errorf("subscription id %q looks like request id %q", sub, r3.Header.Get("x-ms-request-id"))
+	}
 }
 
 // Policy object types at every scope reach the registered handler with the

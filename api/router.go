@@ -261,7 +261,7 @@ var routes = map[routeKey]family{
 // ServeHTTP implements http.Handler: request ids, api-version, routing,
 // authentication and body limits, then the family handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	req := &Request{HTTP: r, RequestID: newGUID(), CorrelationID: r.Header.Get("x-ms-correlation-request-id")}
+	req := &Request{HTTP: r, RequestID: newRequestID(), CorrelationID: r.Header.Get("x-ms-correlation-request-id")}
 	if req.CorrelationID == "" {
 		req.CorrelationID = req.RequestID
 	}
@@ -272,6 +272,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd["Cache-Control"] = []string{"no-cache"}
 	if err := h.serve(w, req); err != nil {
 		var ae *Error
+		if r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
+			// The client went away; nobody reads an answer.
+			h.log.Debug("ARM request abandoned by the client", "method", r.Method, "path", r.URL.Path, "request_id", req.RequestID)
+			return
+		}
 		if !errors.As(err, &ae) {
 			h.log.Error("ARM request failed", "method", r.Method, "path", r.URL.Path, "request_id", req.RequestID, "err", err)
 		}
