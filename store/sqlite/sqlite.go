@@ -39,6 +39,7 @@ const FileName = "palisade.db"
 type DB struct {
 	w, r       *sql.DB
 	requests   chan *request // to the writer goroutine
+	quit       chan struct{} // closed by Close
 	writerDone chan struct{}
 	readers    chan *session // idle read sessions; nil for OpenMemory
 	all        []*session
@@ -132,6 +133,7 @@ func (db *DB) start(readers int) error {
 		return fmt.Errorf("migrate: commit: %w", err)
 	}
 	db.requests = make(chan *request)
+	db.quit = make(chan struct{})
 	db.writerDone = make(chan struct{})
 	go db.writer(ws)
 	return nil
@@ -199,8 +201,10 @@ func (db *DB) Close() error {
 	if db.closed.Swap(true) {
 		return nil
 	}
-	if db.requests != nil {
-		close(db.requests)
+	if db.quit != nil {
+		// The writer finishes the batch it runs; later requests get
+		// errClosed.
+		close(db.quit)
 		<-db.writerDone
 	}
 	var err error

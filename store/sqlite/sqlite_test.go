@@ -74,3 +74,32 @@ func TestMigrations(t *testing.T) {
 }
 
 var zeroTime time.Time
+
+// Updates racing with Close either complete or fail with an error; none
+// panics or hangs.
+func TestCloseDuringUpdates(t *testing.T) {
+	db, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	done := make(chan error, 16)
+	for i := 0; i < cap(done); i++ {
+		go func() {
+			done <- db.Update(ctx, func(tx store.Tx) error { return tx.PutValue(ctx, "ns", "k", []byte("v"), zeroTime) })
+		}()
+	}
+	time.Sleep(time.Millisecond)
+	if err := db.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	for i := 0; i < cap(done); i++ {
+		<-done
+	}
+	if err := db.Update(ctx, func(store.Tx) error { return nil }); err == nil {
+		t.Error("Update after Close succeeded")
+	}
+	if err := db.View(ctx, func(store.Tx) error { return nil }); err == nil {
+		t.Error("View after Close succeeded")
+	}
+}

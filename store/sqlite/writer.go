@@ -38,18 +38,17 @@ type result struct {
 func (db *DB) writer(s *session) {
 	defer close(db.writerDone)
 	for {
-		first, ok := <-db.requests
-		if !ok {
+		var first *request
+		select {
+		case first = <-db.requests:
+		case <-db.quit:
 			return
 		}
 		batch := []*request{first}
 	fill:
 		for len(batch) < maxBatch {
 			select {
-			case r, ok := <-db.requests:
-				if !ok {
-					break fill
-				}
+			case r := <-db.requests:
 				batch = append(batch, r)
 			default:
 				break fill
@@ -117,12 +116,11 @@ func runOne(s *session, r *request) (res result) {
 // submit hands fn to the writer and waits for its result; a panic in fn is
 // re-raised here, in the caller's goroutine.
 func (db *DB) submit(ctx context.Context, fn func(store.Tx) error, writable bool) ([]string, error) {
-	if db.closed.Load() {
-		return nil, errClosed
-	}
 	r := &request{ctx: ctx, fn: fn, writable: writable, done: make(chan result, 1)}
 	select {
 	case db.requests <- r:
+	case <-db.quit:
+		return nil, errClosed
 	case <-ctx.Done():
 		return nil, fmt.Errorf("wait for the writer: %w", ctx.Err())
 	}
