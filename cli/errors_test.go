@@ -65,7 +65,7 @@ func TestUsageErrorsGolden(t *testing.T) {
 		{"bad-offset", []string{"monitor", "activity-log", "list", "--offset", "7x"}},
 		{"bad-start-time", []string{"monitor", "activity-log", "list", "--start-time", "yesterday"}},
 		{"assignee-not-guid", []string{"role", "assignment", "create", "--assignee", "alice", "--role", "Owner"}},
-		{"identity-without-data", []string{"identity", "user", "list"}},
+		{"identity-missing-data", []string{"identity", "user", "list", "--data", "/nonexistent/palisade-data"}},
 		{"claims-not-base64", []string{"login", "-u", "admin", "-p", "x", "--claims-challenge", "%%%"}},
 	}
 	for _, tt := range tests {

@@ -33,7 +33,8 @@ func TestIdentityOnDataFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	password, _ := u["password"].(string)
-	if len(password) < 20 || u["mfaEnrolled"] != false || u["displayName"] != "Alice Example" {
+	props, _ := u["properties"].(map[string]any)
+	if len(password) < 20 || props["mfaEnabled"] != false || props["displayName"] != "Alice Example" || u["name"] != "alice" {
 		t.Fatalf("user create = %s", r.stdout)
 	}
 	if r := pal(t, "identity", "user", "create", "--data", dir, "-n", "alice", "-p", "x"); r.code != 1 {
@@ -62,7 +63,7 @@ func TestIdentityOnDataFolder(t *testing.T) {
 		t.Errorf("wrong code accepted: %+v", r)
 	}
 	mustRun(t, "identity", "user", "enroll-mfa", "--data", dir, "-n", "alice", "--confirm", code(time.Now().Add(-30*time.Second)), "-o", "none")
-	r = mustRun(t, "identity", "user", "list", "--data", dir, "--query", "[?name=='alice'].mfaEnrolled", "-o", "tsv")
+	r = mustRun(t, "identity", "user", "list", "--data", dir, "--query", "[?name=='alice'].properties.mfaEnabled", "-o", "tsv")
 	if r.stdout != "true\n" {
 		t.Errorf("alice enrolled = %q", r.stdout)
 	}
@@ -78,7 +79,7 @@ func TestIdentityOnDataFolder(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &reset); err != nil || reset["password"] == sp["password"] {
 		t.Fatalf("credential reset = %s", r.stdout)
 	}
-	r = mustRun(t, "identity", "sp", "list", "--data", dir, "--query", "[?displayName=='ci-pipeline'].length(passwordCredentials)", "-o", "tsv")
+	r = mustRun(t, "identity", "sp", "list", "--data", dir, "--query", "[?properties.displayName=='ci-pipeline'].length(properties.passwordCredentials)", "-o", "tsv")
 	if r.stdout != "2\n" {
 		t.Errorf("secrets after reset = %q", r.stdout)
 	}
@@ -96,5 +97,51 @@ func TestIdentityOnDataFolder(t *testing.T) {
 	}
 	if r := pal(t, "identity", "user", "delete", "--data", dir, "-n", "alice"); r.code != 1 || !strings.Contains(r.stderr, "not found") {
 		t.Errorf("delete missing user: %+v", r)
+	}
+}
+
+// Signed in, the same commands use the server's admin API.
+func TestIdentityOverAPI(t *testing.T) {
+	srv := startTestServer(t)
+	cliEnv(t)
+	mustRun(t, "login", "--server", srv.URL(), "--service-principal", "-u", tClientID, "-p", tSecret, "--tenant", tTenant, "-o", "none")
+	r := mustRun(t, "identity", "user", "create", "-n", "bob", "-p", "bob-password-1", "--query", "properties.mfaEnabled", "-o", "tsv")
+	if r.stdout != "false\n" {
+		t.Errorf("create = %q", r.stdout)
+	}
+	if r := pal(t, "identity", "user", "create", "-n", "bob", "-p", "other-password"); r.code != 1 || !strings.Contains(r.stderr, "already exists") {
+		t.Errorf("duplicate: %+v", r)
+	}
+	r = mustRun(t, "identity", "user", "enroll-mfa", "-n", "bob")
+	var en map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &en); err != nil || !strings.Contains(r.stderr, "█") {
+		t.Fatalf("enroll: %v %s %s", err, r.stdout, r.stderr)
+	}
+	seed, _ := en["secret"].(string)
+	code, err := totp.GenerateCode(seed, srv.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = mustRun(t, "identity", "user", "enroll-mfa", "-n", "bob", "--confirm", code, "--query", "properties.mfaEnabled", "-o", "tsv")
+	if r.stdout != "true\n" {
+		t.Errorf("confirm = %q", r.stdout)
+	}
+	mustRun(t, "identity", "user", "reset-password", "-n", "bob", "-p", "bob-password-2")
+	r = mustRun(t, "identity", "sp", "create", "-n", "deployer")
+	var sp map[string]string
+	if err := json.Unmarshal([]byte(r.stdout), &sp); err != nil || sp["password"] == "" || sp["tenant"] != tTenant {
+		t.Fatalf("sp create = %s", r.stdout)
+	}
+	if r := mustRun(t, "identity", "sp", "list", "--query", "[?properties.displayName=='deployer'].name", "-o", "tsv"); r.stdout != sp["appId"]+"\n" {
+		t.Errorf("sp list = %q", r.stdout)
+	}
+	// the new principal signs in with its secret (in a separate profile)
+	t.Setenv("PALISADE_CONFIG_DIR", t.TempDir())
+	mustRun(t, "login", "--server", srv.URL(), "--service-principal", "-u", sp["appId"], "-p", sp["password"], "-o", "none")
+	t.Setenv("PALISADE_CONFIG_DIR", "")
+	mustRun(t, "identity", "sp", "delete", "--id", sp["appId"])
+	mustRun(t, "identity", "user", "delete", "-n", "bob")
+	if r := pal(t, "identity", "user", "delete", "-n", "bob"); r.code != 1 || !strings.Contains(r.stderr, "not found") {
+		t.Errorf("delete missing: %+v", r)
 	}
 }
