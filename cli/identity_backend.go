@@ -81,7 +81,9 @@ func (d localDirectory) listUsers(ctx context.Context) ([]any, error) {
 	return out, nil
 }
 
-func (d localDirectory) deleteUser(ctx context.Context, name string) error { return d.svc.DeleteUser(ctx, name) }
+func (d localDirectory) deleteUser(ctx context.Context, name string) error {
+	return d.svc.DeleteUser(ctx, name)
+}
 
 func (d localDirectory) setPassword(ctx context.Context, name, pw string) error {
 	return d.svc.SetPassword(ctx, name, pw)
