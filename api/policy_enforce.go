@@ -47,7 +47,7 @@ type writeCheck struct {
 // (for DELETE, the stored resource).
 func (e *Enforcement) check(ctx context.Context, tx store.Tx, req *Request, op policy.Operation, id armid.ID, resource []byte, cascade bool) (*writeCheck, error) {
 	wc := &writeCheck{act: e.activityRequest(ctx, tx, req, id, resource)}
-	snap, err := e.Engine.Snapshot(ctx)
+	snap, err := e.Engine.SnapshotIn(ctx, tx)
 	if err != nil {
 		return nil, err
 	}

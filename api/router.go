@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/palisade/palisade/armid"
+	"github.com/palisade/palisade/authz"
 	"github.com/palisade/palisade/identity"
 	"github.com/palisade/palisade/store"
 )
@@ -110,8 +111,10 @@ type Handler struct {
 
 	// enforcement, when set, decides and records every resource and resource-group write.
 	enforcement *Enforcement
-	cache       *docCache // nil unless Config.CacheDocuments
-	hier        *hierarchyCache
+	// authorizer, when set, checks every request's action against role assignments.
+	authorizer *authz.Authorizer
+	cache      *docCache // nil unless Config.CacheDocuments
+	hier       *hierarchyCache
 }
 
 type providerRoute struct {
@@ -308,6 +311,9 @@ func (h *Handler) serve(w http.ResponseWriter, req *Request) error {
 	}
 	key, err := resolve(r.URL.Path, req)
 	if err != nil {
+		return err
+	}
+	if err := h.authorize(req); err != nil {
 		return err
 	}
 	switch r.Method {

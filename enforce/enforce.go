@@ -80,9 +80,20 @@ func New(st store.Store, log *slog.Logger) *Engine {
 // Invalidate marks the snapshot stale (for changes made outside the store's notifications).
 func (e *Engine) Invalidate() { e.version.Add(1) }
 
-// Snapshot returns the snapshot of the policy objects in force, rebuilding it when something
-// changed since it was built.
+// Snapshot returns the snapshot of the policy objects in force, rebuilding it (in a read
+// transaction of its own) when something changed since it was built.
 func (e *Engine) Snapshot(ctx context.Context) (*decide.Snapshot, error) {
+	return e.snapshot(ctx, nil)
+}
+
+// SnapshotIn is Snapshot for a caller already inside a store transaction: a rebuild reads
+// through tx instead of opening a second transaction (which the SQLite store's single writer
+// cannot nest).
+func (e *Engine) SnapshotIn(ctx context.Context, tx store.Tx) (*decide.Snapshot, error) {
+	return e.snapshot(ctx, tx)
+}
+
+func (e *Engine) snapshot(ctx context.Context, tx store.Tx) (*decide.Snapshot, error) {
 	want := e.version.Load()
 	if s := e.snap.Load(); s != nil && e.built.Load() == want {
 		return s, nil
@@ -94,11 +105,16 @@ func (e *Engine) Snapshot(ctx context.Context) (*decide.Snapshot, error) {
 		return s, nil
 	}
 	var objs decide.Objects
-	err := e.st.View(ctx, func(tx store.Tx) error {
-		var err error
+	var err error
+	if tx != nil {
 		objs, err = e.cache.load(ctx, tx)
-		return err
-	})
+	} else {
+		err = e.st.View(ctx, func(tx store.Tx) error {
+			var err error
+			objs, err = e.cache.load(ctx, tx)
+			return err
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load policy objects: %w", err)
 	}

@@ -61,6 +61,7 @@ func (s *Server) bootstrap(ctx context.Context) error {
 		AuthorizeURL: s.ident.AuthorizeEndpoint(), TenantID: tenant,
 	})
 	s.arm.Handle(api.IdentityTypePrefix, api.NewIdentityAdmin(s.ident))
+	s.mountRBAC(tenant, ids)
 	s.arm.Handle("Microsoft.Insights/eventtypes", api.ActivityLogHandler(&activitylog.Lister{Store: s.st, TenantID: tenant, BaseURL: s.cfg.PublicURL}))
 	sub, created, err := api.EnsureTenant(ctx, s.st, api.TenantSetup{TenantID: tenant, SubscriptionID: s.cfg.SubscriptionID})
 	if err != nil {
@@ -86,6 +87,9 @@ func (s *Server) bootstrap(ctx context.Context) error {
 	admin, err := s.ident.EnsureAdmin(ctx, s.cfg.AdminPassword, s.cfg.AdminTOTPSecret)
 	if err != nil {
 		return fmt.Errorf("bootstrap admin user: %w", err)
+	}
+	if err := s.ensureOwners(ctx, appID, sp); err != nil {
+		return err
 	}
 	if firstStart || created || sp != nil || admin != nil {
 		s.printBootstrap(s.cfg.Out, tenant, sub, sp, admin)

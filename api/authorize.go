@@ -1,0 +1,72 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/palisade/palisade/activitylog"
+	"github.com/palisade/palisade/armid"
+	"github.com/palisade/palisade/authz"
+	"github.com/palisade/palisade/store"
+)
+
+// SetAuthorizer makes every request pass an RBAC check of the action it performs at its scope
+// (https://learn.microsoft.com/azure/role-based-access-control/overview).
+func (h *Handler) SetAuthorizer(a *authz.Authorizer) { h.authorizer = a }
+
+// authorize checks the caller may perform the request's action at its scope. Listing the
+// tenant's directories and subscriptions is open to every signed-in caller, as in Azure.
+func (h *Handler) authorize(req *Request) error {
+	if h.authorizer == nil || req.Principal == nil {
+		return nil
+	}
+	if req.ID.Kind() == armid.Tenant && req.IsCollection() && req.HTTP.Method == http.MethodGet {
+		switch req.Collection {
+		case "subscriptions", "tenants", "providers":
+			return nil
+		}
+	}
+	action := authz.RequestAction(req.HTTP.Method, req.ID, req.Collection)
+	err := h.authorizer.Check(req.HTTP.Context(), authz.PrincipalOf(req.Principal), action, req.ID)
+	var af *authz.AuthorizationFailedError
+	if !errors.As(err, &af) {
+		return err
+	}
+	refusal := Errorf(af.Status(), af.Code(), "%s", af.Message())
+	if isWrite(req.HTTP.Method) && h.enforcement != nil {
+		if rerr := h.recordAuthorizationFailure(req, action, refusal); rerr != nil {
+			h.log.Error("record authorization failure", "err", rerr)
+		}
+	}
+	return refusal
+}
+
+func isWrite(method string) bool {
+	switch method {
+	case http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodPost:
+		return true
+	}
+	return false
+}
+
+// recordAuthorizationFailure writes the Started and Failed events of a write refused by RBAC.
+func (h *Handler) recordAuthorizationFailure(req *Request, action string, refusal *Error) error {
+	ctx := context.WithoutCancel(req.HTTP.Context())
+	e := h.enforcement
+	return h.cfg.Store.Update(ctx, func(tx store.Tx) error {
+		act := e.activityRequest(ctx, tx, req, req.ID, []byte(`{}`))
+		act.Action = action
+		started, err := e.Log.Started(act)
+		if err != nil {
+			return err
+		}
+		body, _ := json.Marshal(map[string]any{"error": refusal})
+		fin, err := e.Log.Finished(act, refusal.Status, body)
+		if err != nil {
+			return err
+		}
+		return tx.AppendEvents(ctx, activitylog.StoreEvents([]*activitylog.Event{started, fin}))
+	})
+}

@@ -1,0 +1,74 @@
+package server
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestRBACOnRequests: every ARM request is authorised by role at scope. A Reader can read but
+// not write, a Contributor can write resources but not assign policy, and each refusal is ARM's
+// 403 AuthorizationFailed naming the caller, the action and the scope
+// (https://learn.microsoft.com/azure/role-based-access-control/troubleshooting).
+func TestRBACOnRequests(t *testing.T) {
+	r := startServer(t)
+	admin := r.adminToken(t)
+	sub := "/subscriptions/" + testSub
+	userToken := func(name string) (token, objectID string) {
+		status, _, body := r.raw(t, "PUT", "/providers/Palisade.Identity/users/"+name+"?api-version=2024-01-01", admin,
+			`{"properties":{"password":"`+name+`-password-1"}}`)
+		if status != 201 {
+			t.Fatalf("create %s: %d %v", name, status, body)
+		}
+		oid := body["properties"].(map[string]any)["objectId"].(string)
+		tok, err := r.token(context.Background(), url.Values{"grant_type": {"password"}, "client_id": {"palisade-cli"},
+			"username": {name}, "password": {name + "-password-1"}, "scope": {armScope}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok, oid
+	}
+	grant := func(name, oid, roleID string) {
+		path := sub + "/providers/Microsoft.Authorization/roleAssignments/" + name + "?api-version=2022-04-01"
+		status, _, body := r.raw(t, "PUT", path, admin, `{"properties":{"roleDefinitionId":"`+sub+
+			`/providers/Microsoft.Authorization/roleDefinitions/`+roleID+`","principalId":"`+oid+`","principalType":"User"}}`)
+		if status != 201 {
+			t.Fatalf("grant %s: %d %v", roleID, status, body)
+		}
+	}
+	reader, readerOID := userToken("reader")
+	contributor, contributorOID := userToken("contributor")
+	nobody, _ := userToken("nobody")
+	grant("6f1a2b3c-0000-4000-8000-000000000001", readerOID, "acdd72a7-3385-48ef-bd42-f606fba81ae7")
+	grant("6f1a2b3c-0000-4000-8000-000000000002", contributorOID, "b24988ac-6180-42a0-ab88-20f7382dd24c")
+
+	rg := sub + "/resourceGroups/rg1?api-version=2025-04-01"
+	if status, _, body := r.raw(t, "PUT", rg, admin, `{"location":"eastus"}`); status != 201 {
+		t.Fatalf("admin creates a group: %d %v", status, body)
+	}
+	if status, _, _ := r.raw(t, "GET", rg, reader, ""); status != 200 {
+		t.Errorf("reader reads: %d", status)
+	}
+	status, _, body := r.raw(t, "PUT", sub+"/resourceGroups/rg2?api-version=2025-04-01", reader, `{"location":"eastus"}`)
+	msg := dump(body)
+	if status != 403 || !strings.Contains(msg, `"AuthorizationFailed"`) ||
+		!strings.Contains(msg, "Microsoft.Resources/subscriptions/resourceGroups/write") || !strings.Contains(msg, "rg2") || !strings.Contains(msg, "reader") {
+		t.Errorf("reader writes: %d %s", status, msg)
+	}
+	if status, _, body := r.raw(t, "PUT", sub+"/resourceGroups/rg1/providers/Microsoft.Storage/storageAccounts/a1?api-version=2023-01-01", contributor,
+		`{"location":"eastus"}`); status != 201 {
+		t.Errorf("contributor writes a resource: %d %v", status, body)
+	}
+	status, _, body = r.raw(t, "PUT", sub+"/providers/Microsoft.Authorization/policyAssignments/mfa?api-version=2025-03-01", contributor,
+		`{"properties":{"policyDefinitionId":"/providers/Microsoft.Authorization/policyDefinitions/4e6c27d5-a6ee-49cf-b2b4-d8fe90fa2b8b"}}`)
+	if status != 403 || !strings.Contains(dump(body), "Microsoft.Authorization/policyAssignments/write") {
+		t.Errorf("contributor assigns policy: %d %v", status, body)
+	}
+	if status, _, _ := r.raw(t, "GET", rg, nobody, ""); status != 403 {
+		t.Errorf("a user without a role reads: %d", status)
+	}
+	if status, _, _ := r.raw(t, "GET", "/subscriptions?api-version=2022-12-01", nobody, ""); status != 200 {
+		t.Errorf("listing subscriptions is open to every signed-in caller: %d", status)
+	}
+}
