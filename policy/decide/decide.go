@@ -3,6 +3,7 @@ package decide
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/palisade/palisade/armid"
@@ -127,8 +128,13 @@ func (s *Snapshot) Decide(req *Request) *Decision {
 		now = time.Now().UTC()
 	}
 	ctx := &decideCtx{req: req, sub: sub, typeLower: strings.ToLower(sub.Type), now: now}
-	var buf [16]target
-	targets := buf[:0]
+	tp := targetPool.Get().(*[]target)
+	targets := (*tp)[:0]
+	defer func() {
+		clear(targets)
+		*tp = targets[:0]
+		targetPool.Put(tp)
+	}()
 	ctx.chain = s.chain(req.ID)
 	key := req.ID.Key()
 	for _, scope := range ctx.chain {
@@ -199,6 +205,10 @@ func (s *Snapshot) Decide(req *Request) *Decision {
 	}
 	return dec
 }
+
+// targetPool recycles the per-decision list of targets, which holds every assignment above the
+// resource (hundreds in a large tenant).
+var targetPool = sync.Pool{New: func() any { s := make([]target, 0, 64); return &s }}
 
 // decideCtx is what every evaluation of one decision shares.
 type decideCtx struct {
