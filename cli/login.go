@@ -116,7 +116,7 @@ func login(ctx context.Context, s *session, o loginOptions) (any, error) {
 			if claims != "" {
 				q = "Authenticator code (TOTP): "
 			}
-			if otp, err = s.prompt(q); err != nil {
+			if otp, err = s.promptSecret(q); err != nil {
 				return nil, err
 			}
 		}
@@ -163,7 +163,7 @@ func (s *session) ask(question string) (string, error) {
 	if !interactive() {
 		return "", usageErrorf("%s is required when there is no terminal to ask on", strings.TrimSuffix(strings.TrimSpace(question), ":"))
 	}
-	return s.prompt(question)
+	return s.promptSecret(question)
 }
 
 // fetchSubscriptions lists the subscriptions the new token can see,

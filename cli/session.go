@@ -182,6 +182,18 @@ func (s *session) prompt(question string) (string, error) {
 	return strings.TrimSpace(line), nil
 }
 
+// promptSecret is prompt for a password or code: on a real terminal the
+// answer is not echoed.
+func (s *session) promptSecret(question string) (string, error) {
+	f, ok := stdin.(*os.File)
+	if !ok {
+		return s.prompt(question)
+	}
+	answer, err := withoutEcho(f, func() (string, error) { return s.prompt(question) })
+	fmt.Fprintln(s.cmd.ErrOrStderr())
+	return answer, err
+}
+
 // stepUp answers an MFA claims challenge interactively: it tells the user
 // why, signs them in again with the second factor (password and TOTP code,
 // or the device code flow when that is how they signed in) asking for the
@@ -216,12 +228,12 @@ func (s *session) signInWithClaims(ctx context.Context, claims, otp string) (*cl
 			return nil, err
 		}
 	}
-	password, err := s.prompt(fmt.Sprintf("Password for %s: ", user))
+	password, err := s.promptSecret(fmt.Sprintf("Password for %s: ", user))
 	if err != nil {
 		return nil, err
 	}
 	if otp == "" {
-		if otp, err = s.prompt("Authenticator code (TOTP): "); err != nil {
+		if otp, err = s.promptSecret("Authenticator code (TOTP): "); err != nil {
 			return nil, err
 		}
 	}
