@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
@@ -68,6 +69,10 @@ func runClient(c *cobra.Command, needLogin bool, fn clientFunc) error {
 	g := globalsOf(c)
 	if err := checkOutputArgs(g); err != nil {
 		return failure(c, err)
+	}
+	start := time.Now()
+	if g.verbose {
+		defer func() { fmt.Fprintf(c.ErrOrStderr(), "INFO: Command ran in %.3f seconds\n", time.Since(start).Seconds()) }()
 	}
 	s, err := newSession(c, needLogin)
 	if err != nil {

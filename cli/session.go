@@ -198,14 +198,18 @@ func (s *session) promptSecret(question string) (string, error) {
 // why, signs them in again with the second factor (password and TOTP code,
 // or the device code flow when that is how they signed in) asking for the
 // challenged claims, and saves the new token; the ARM client then retries.
-func (s *session) stepUp(ctx context.Context, ch *client.Challenge) error {
-	claims, err := ch.DecodedClaims()
+func (s *session) stepUp(ctx context.Context, re *client.ResponseError) error {
+	claims, err := re.Challenge.DecodedClaims()
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
-	w := s.cmd.ErrOrStderr()
 	if s.prof.UserType == "servicePrincipal" {
-		return &ExitError{Code: 1, Err: errors.New("the server asked for multi-factor authentication, which a service principal cannot provide")}
+		// nothing to sign in with: show the refusal as it is
+		return re
+	}
+	w := s.cmd.ErrOrStderr()
+	if re.ARM.Code != "" {
+		fmt.Fprintf(w, "WARNING: (%s) %s\n", re.ARM.Code, re.ARM.Message)
 	}
 	fmt.Fprintln(w, "This operation requires multi-factor authentication. Sign in again with your second factor to continue.")
 	tr, err := s.signInWithClaims(ctx, claims, "")

@@ -142,3 +142,18 @@ func TestInteractiveLoginAndAccount(t *testing.T) {
 		t.Errorf("after logout: %+v", r)
 	}
 }
+
+// --verbose adds az's INFO lines on stderr and leaves stdout alone.
+func TestVerbose(t *testing.T) {
+	srv := startTestServer(t)
+	cliEnv(t)
+	mustRun(t, "login", "--server", srv.URL(), "--service-principal", "-u", tClientID, "-p", tSecret, "-o", "none")
+	quiet := mustRun(t, "monitor", "activity-log", "list", "--max-events", "1")
+	loud := mustRun(t, "monitor", "activity-log", "list", "--max-events", "1", "--verbose")
+	if !strings.Contains(loud.stderr, "INFO: OData Filter: eventTimestamp ge ") || !strings.Contains(loud.stderr, "INFO: Command ran in ") {
+		t.Errorf("verbose stderr = %q", loud.stderr)
+	}
+	if quiet.stderr != "" || quiet.stdout != loud.stdout {
+		t.Errorf("verbose changed stdout or quiet wrote stderr: %q", quiet.stderr)
+	}
+}

@@ -130,7 +130,8 @@ func TestMFATutorial(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("interactive step-up: %+v", r)
 	}
-	if !strings.Contains(r.stderr, "requires multi-factor authentication") || !strings.Contains(r.stderr, "Authenticator code") {
+	if !strings.Contains(r.stderr, "requires multi-factor authentication") || !strings.Contains(r.stderr, "Authenticator code") ||
+		!strings.Contains(r.stderr, "WARNING: (RequestDisallowedByPolicy) ") || !strings.Contains(r.stderr, mfaMessage) {
 		t.Errorf("the step-up did not explain itself:\n%s", r.stderr)
 	}
 	mustRun(t, "resource", "show", "-g", "rg-eu", "-n", "acctstepup", "--resource-type", "Microsoft.Storage/storageAccounts", "-o", "none")

@@ -21,9 +21,10 @@ import (
 // TokenSource returns a bearer token for ARM, renewing it when needed.
 type TokenSource func(ctx context.Context) (string, error)
 
-// StepUp signs the user in again to satisfy a claims challenge; the ARM
-// client retries the request once after it succeeds.
-type StepUp func(ctx context.Context, ch *Challenge) error
+// StepUp signs the user in again to satisfy the claims challenge of a
+// refused request (re.Challenge); the ARM client retries the request once
+// after it succeeds.
+type StepUp func(ctx context.Context, re *ResponseError) error
 
 // ARM sends requests to a Palisade server's ARM API.
 type ARM struct {
@@ -113,7 +114,7 @@ func (a *ARM) Do(ctx context.Context, method, path string, query url.Values, bod
 	resp, err := a.send(ctx, method, u, payload)
 	var re *ResponseError
 	if errors.As(err, &re) && re.Challenge != nil && a.StepUp != nil {
-		if serr := a.StepUp(ctx, re.Challenge); serr != nil {
+		if serr := a.StepUp(ctx, re); serr != nil {
 			return nil, serr
 		}
 		return a.send(ctx, method, u, payload)
