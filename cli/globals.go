@@ -72,7 +72,9 @@ func runClient(c *cobra.Command, needLogin bool, fn clientFunc) error {
 	}
 	start := time.Now()
 	if g.verbose {
-		defer func() { fmt.Fprintf(c.ErrOrStderr(), "INFO: Command ran in %.3f seconds\n", time.Since(start).Seconds()) }()
+		defer func() {
+			fmt.Fprintf(c.ErrOrStderr(), "INFO: Command ran in %.3f seconds\n", time.Since(start).Seconds())
+		}()
 	}
 	s, err := newSession(c, needLogin)
 	if err != nil {
