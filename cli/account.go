@@ -34,7 +34,7 @@ func accountEntry(p *client.Profile, s client.Subscription) map[string]any {
 }
 
 // accountList is the profile's subscriptions as az lists them.
-func accountList(p *client.Profile, _ bool) []any {
+func accountList(p *client.Profile) []any {
 	out := []any{}
 	for _, s := range p.Subscriptions {
 		out = append(out, accountEntry(p, s))
@@ -98,7 +98,7 @@ func newAccountListCommand() *cobra.Command {
 						return nil, err
 					}
 				}
-				return accountList(s.prof, false), nil
+				return accountList(s.prof), nil
 			})
 		},
 	}

@@ -151,7 +151,7 @@ func login(ctx context.Context, s *session, o loginOptions) (any, error) {
 	if len(subs) == 0 {
 		warn(s.cmd, "No subscriptions found for %s.", p.User)
 	}
-	return accountList(p, false), nil
+	return accountList(p), nil
 }
 
 // openBrowser shows a URL in the user's browser; tests replace it.

@@ -78,10 +78,16 @@ func newSession(c *cobra.Command, needLogin bool) (*session, error) {
 	}
 	s := &session{cmd: c, prof: prof}
 	if server := firstNonEmpty(flagString(c, "server"), os.Getenv(ServerEnv)); server != "" {
-		if prof.Server != "" && !strings.EqualFold(strings.TrimRight(server, "/"), strings.TrimRight(prof.Server, "/")) && needLogin {
-			return nil, &ExitError{Code: 1, Err: fmt.Errorf("the saved sign-in is for %s, not %s; run 'palisade login --server %s'", prof.Server, server, server)}
+		server = strings.TrimRight(server, "/")
+		if prof.Server != "" && !strings.EqualFold(server, prof.Server) {
+			if needLogin {
+				return nil, &ExitError{Code: 1, Err: fmt.Errorf("the saved sign-in is for %s, not %s; run 'palisade login --server %s'", prof.Server, server, server)}
+			}
+			// signing in to another server: nothing of the old one applies
+			prof = &client.Profile{}
+			s.prof = prof
 		}
-		prof.Server = strings.TrimRight(server, "/")
+		prof.Server = server
 	}
 	if ca := firstNonEmpty(flagString(c, "ca-file"), os.Getenv(CAFileEnv)); ca != "" {
 		prof.CAFile = ca

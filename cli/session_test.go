@@ -157,3 +157,21 @@ func TestVerbose(t *testing.T) {
 		t.Errorf("verbose changed stdout or quiet wrote stderr: %q", quiet.stderr)
 	}
 }
+
+// Signing in to another server starts a new profile (tenant, tokens and
+// subscriptions of the old one do not carry over); other commands refuse a
+// --server that is not the signed-in one.
+func TestSwitchServer(t *testing.T) {
+	a, b := startTestServer(t), startTestServer(t)
+	cliEnv(t)
+	mustRun(t, "login", "--server", a.URL(), "--service-principal", "-u", tClientID, "-p", tSecret, "--tenant", tTenant, "-o", "none")
+	if r := pal(t, "group", "list", "--server", b.URL()); r.code != 1 || !strings.Contains(r.stderr, "palisade login --server "+b.URL()) {
+		t.Errorf("other server without login: %+v", r)
+	}
+	mustRun(t, "login", "--server", b.URL(), "-u", "admin", "-p", tPassword, "-o", "none")
+	p, err := client.LoadProfile()
+	if err != nil || p.Server != b.URL() || p.UserType != "user" || p.Token.ClientSecret != "" {
+		t.Errorf("profile after switching: %+v %v", p, err)
+	}
+	mustRun(t, "group", "list", "-o", "none")
+}
