@@ -71,15 +71,26 @@ func startTestServer(t *testing.T, beforeRun ...func(*server.Server)) *testServe
 // may register handlers on it first.
 func startTestServerAt(t *testing.T, dir string, beforeRun ...func(*server.Server)) *testServer {
 	t.Helper()
+	return startConfigured(t, dir, nil, beforeRun...)
+}
+
+// startConfigured runs a server on dir after mod has changed its
+// configuration.
+func startConfigured(t *testing.T, dir string, mod func(*server.Config), beforeRun ...func(*server.Server)) *testServer {
+	t.Helper()
 	out := &bytes.Buffer{}
 	clk := &testClock{}
-	s, err := server.New(server.Config{Now: clk.Now,
+	cfg := server.Config{Now: clk.Now,
 		Addr: "127.0.0.1:0", DataDir: dir,
 		TenantID: tTenant, SubscriptionID: tSub, AdminClientID: tClientID, AdminClientSecret: tSecret,
 		AdminPassword: tPassword, AdminTOTPSecret: tTOTP,
 		Argon2: identity.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}, Out: out,
 		ShutdownTimeout: 5 * time.Second,
-	})
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	s, err := server.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/palisade/palisade/cli/client"
+	"github.com/palisade/palisade/server"
 )
 
 // --debug shows requests and responses in azure-core's layout, but never a
@@ -174,4 +175,27 @@ func TestSwitchServer(t *testing.T) {
 		t.Errorf("profile after switching: %+v %v", p, err)
 	}
 	mustRun(t, "group", "list", "-o", "none")
+}
+
+// A server with a self-signed certificate: refused without its CA, trusted
+// with --ca-file or PALISADE_CA_FILE; PALISADE_SERVER names the server.
+func TestSelfSignedServer(t *testing.T) {
+	srv := startConfigured(t, t.TempDir(), func(c *server.Config) { c.TLSSelfSigned = true })
+	if !strings.HasPrefix(srv.URL(), "https://") {
+		t.Fatalf("URL %s", srv.URL())
+	}
+	cliEnv(t)
+	r := pal(t, "login", "--server", srv.URL(), "--service-principal", "-u", tClientID, "-p", tSecret)
+	if r.code != 1 || !strings.Contains(r.stderr, "certificate") {
+		t.Errorf("without the CA: %+v", r)
+	}
+	mustRun(t, "login", "--server", srv.URL(), "--ca-file", srv.TLSFiles().CA, "--service-principal", "-u", tClientID, "-p", tSecret, "-o", "none")
+	mustRun(t, "group", "list", "-o", "none") // the CA is remembered
+
+	cliEnv(t)
+	t.Setenv(ServerEnv, srv.URL())
+	t.Setenv(CAFileEnv, srv.TLSFiles().CA)
+	mustRun(t, "login", "--service-principal", "-u", tClientID, "-p", tSecret, "-o", "none")
+	t.Setenv(CAFileEnv, "")
+	mustRun(t, "group", "create", "-n", "rg-tls", "-l", "eastus", "-o", "none")
 }
