@@ -129,6 +129,7 @@ func newAccountSetCommand() *cobra.Command {
 	}
 	c.Flags().StringVarP(&sub, "subscription", "s", "", "subscription name or `ID`")
 	_ = c.MarkFlagRequired("subscription")
+	_ = c.RegisterFlagCompletionFunc("subscription", completeSubscriptions)
 	return c
 }
 
@@ -186,8 +187,24 @@ func newAccountLocationsCommand() *cobra.Command {
 }
 
 // addSubscriptionFlag adds az's --subscription argument.
+// Its completions are the saved subscriptions (no request is sent).
 func addSubscriptionFlag(c *cobra.Command) {
 	c.Flags().StringP("subscription", "", "", "subscription name or `ID` (default: the account's default, see 'palisade account set')")
+	_ = c.RegisterFlagCompletionFunc("subscription", completeSubscriptions)
+}
+
+// completeSubscriptions offers the ids of the saved subscriptions, with
+// their names as descriptions.
+func completeSubscriptions(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	p, err := client.LoadProfile()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
+	var out []string
+	for _, s := range p.Subscriptions {
+		out = append(out, s.ID+"\t"+s.Name)
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 // subscription returns the id of --subscription or the default subscription.

@@ -69,7 +69,7 @@ func TestEveryCommandDocumented(t *testing.T) {
 
 // Shell completion: the script, and the values of enumerated arguments.
 func TestCompletion(t *testing.T) {
-	cliEnv(t)
+	offlineProfile(t)
 	if r := mustRun(t, "completion", "bash"); !strings.Contains(r.stdout, "__start_palisade") {
 		t.Errorf("no bash completion script")
 	}
@@ -81,6 +81,7 @@ func TestCompletion(t *testing.T) {
 		{[]string{"policy", "exemption", "create", "-e", ""}, []string{"Waiver", "Mitigated"}},
 		{[]string{"group", "list", "-o", ""}, []string{"json", "table", "tsv", "yaml", "none"}},
 		{[]string{"policy", "assignment", ""}, []string{"create", "list", "non-compliance-message", "update"}},
+		{[]string{"group", "list", "--subscription", ""}, []string{tSub}},
 	}
 	for _, tt := range tests {
 		r := mustRun(t, append([]string{cobra.ShellCompRequestCmd}, tt.args...)...)

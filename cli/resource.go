@@ -124,6 +124,7 @@ func newResourceCommand() *cobra.Command {
 	var ra resourceArgs
 	var props, location string
 	var tags []string
+	var fullObject bool
 
 	forEach := func(ctx context.Context, s *session, fn func(id, ver string) (any, error)) (any, error) {
 		ids, err := ra.resolve(s)
@@ -160,6 +161,15 @@ func newResourceCommand() *cobra.Command {
 						return nil, err
 					}
 					body["properties"] = v
+					if fullObject {
+						m, ok := v.(map[string]any)
+						if !ok {
+							return nil, usageErrorf("argument --properties: with --is-full-object it must be a JSON object (the whole resource)")
+						}
+						body = m
+					}
+				} else if fullObject {
+					return nil, usageErrorf("--is-full-object needs --properties with the whole resource")
 				}
 				if location != "" {
 					body["location"] = location
@@ -180,6 +190,7 @@ func newResourceCommand() *cobra.Command {
 	ra.register(create)
 	create.Flags().StringVarP(&props, "properties", "p", "", "resource properties as JSON or @FILE")
 	create.Flags().StringVarP(&location, "location", "l", "", "region of the resource")
+	create.Flags().BoolVar(&fullObject, "is-full-object", false, "--properties holds the whole resource (location, sku, kind, properties, …), not only its properties")
 	addTagsFlag(create, &tags)
 
 	show := &cobra.Command{

@@ -29,6 +29,12 @@ func TestResourceLifecycle(t *testing.T) {
 	}
 	mustRun(t, "resource", "create", "--ids", "/subscriptions/"+tSub+"/resourceGroups/rg-res/providers/Microsoft.Web/sites/app1", "-l", "westus", "-o", "none")
 
+	mustRun(t, "resource", "create", "-g", "rg-res", "-n", "kv1", "--resource-type", "Microsoft.KeyVault/vaults", "--is-full-object",
+		"-p", `{"location": "eastus", "sku": {"name": "standard"}, "properties": {"tenantId": "`+tTenant+`"}}`, "-o", "none")
+	if r := mustRun(t, "resource", "show", "-g", "rg-res", "-n", "kv1", "--resource-type", "Microsoft.KeyVault/vaults", "--query", "[location, sku.name, properties.tenantId]", "-o", "tsv"); r.stdout != "eastus\nstandard\n"+tTenant+"\n" {
+		t.Errorf("full object = %q", r.stdout)
+	}
+	mustRun(t, "resource", "delete", "-g", "rg-res", "-n", "kv1", "--resource-type", "Microsoft.KeyVault/vaults")
 	r = mustRun(t, "resource", "list", "-g", "rg-res", "-o", "table")
 	lines := strings.Split(strings.TrimRight(r.stdout, "\n"), "\n")
 	if len(lines) != 4 || strings.Join(strings.Fields(lines[0]), " ") != "Name ResourceGroup Location Type Status" {
