@@ -127,17 +127,22 @@ func cliEnv(t *testing.T) string {
 var terminalMu sync.Mutex
 
 // withTerminal makes the CLI believe a person is at a terminal typing
-// input, for the duration of the test.
-func withTerminal(t *testing.T, input string) {
+// input, until the returned function (or the end of the test) restores it.
+func withTerminal(t *testing.T, input string) (restore func()) {
 	t.Helper()
 	terminalMu.Lock()
 	oldIn, oldInter := stdin, interactive
 	stdin = strings.NewReader(input)
 	interactive = func() bool { return true }
-	t.Cleanup(func() {
-		stdin, interactive = oldIn, oldInter
-		terminalMu.Unlock()
-	})
+	var once sync.Once
+	restore = func() {
+		once.Do(func() {
+			stdin, interactive = oldIn, oldInter
+			terminalMu.Unlock()
+		})
+	}
+	t.Cleanup(restore)
+	return restore
 }
 
 // runResult is one CLI run.

@@ -14,8 +14,10 @@ const (
 	// mfaDefinition is Azure's "Users must authenticate with multi-factor
 	// authentication to create or update resources" (the tutorial's).
 	mfaDefinition = "4e6c27d5-a6ee-49cf-b2b4-d8fe90fa2b8b"
-	mfaName       = "Users must authenticate with multi-factor authentication to create or update resources"
-	mfaMessage    = "To resolve this error, set up MFA at aka.ms/setupMFA."
+	// mfaDeleteDefinition is its counterpart for deletes (DenyAction).
+	mfaDeleteDefinition = "db4a9d17-db75-4f46-9fcb-9f9526604417"
+	mfaName             = "Users must authenticate with multi-factor authentication to create or update resources"
+	mfaMessage          = "To resolve this error, set up MFA at aka.ms/setupMFA."
 	// tutorialQuery is the query of the Azure tutorial, verbatim
 	// (https://learn.microsoft.com/azure/governance/policy/tutorials/mfa-enforcement).
 	tutorialQuery = "[?operationName.value=='Microsoft.Authorization/policies/audit/action'].{ResourceId: resourceId, Policies: properties.policies}"
@@ -125,8 +127,9 @@ func TestMFATutorial(t *testing.T) {
 	// Interactively: sign in again without MFA; the CLI asks for the password
 	// and the code when refused, and retries once.
 	mustRun(t, "login", "-u", "admin", "-p", tPassword, "-o", "none")
-	withTerminal(t, tPassword+"\n"+srv.nextCode(t)+"\n")
+	restore := withTerminal(t, tPassword+"\n"+srv.nextCode(t)+"\n")
 	r = createAccount("rg-eu", "acctstepup", "westeurope")
+	restore()
 	if r.code != 0 {
 		t.Fatalf("interactive step-up: %+v", r)
 	}
@@ -143,6 +146,19 @@ func TestMFATutorial(t *testing.T) {
 	}
 	r = mustRun(t, "monitor", "activity-log", "list", "--query", tutorialQuery, "--output", "json")
 	checkTutorialRows(t, r.stdout, []string{"acctaudited", "acctwest2"})
+
+	// The delete definition with DenyAction refuses a delete without MFA.
+	mustRun(t, "policy", "assignment", "create", "-n", "mfa-deletes", "--policy", mfaDeleteDefinition,
+		"--params", `{"effect": {"value": "DenyAction"}}`, "-o", "none")
+	mustRun(t, "policy", "assignment", "non-compliance-message", "create", "-n", "mfa-deletes", "-m", mfaMessage, "-o", "none")
+	p.as(p.user)
+	mustRun(t, "login", "-u", "admin", "-p", tPassword, "-o", "none")
+	west2 := []string{"--ids", "/subscriptions/" + tSub + "/resourceGroups/rg-west/providers/Microsoft.Storage/storageAccounts/acctwest2"}
+	r = pal(t, append([]string{"resource", "delete"}, west2...)...)
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "ERROR: (RequestDisallowedByPolicy) ") || !strings.Contains(r.stderr, "--claims-challenge") {
+		t.Errorf("delete without MFA: %+v", r)
+	}
+	mustRun(t, append([]string{"resource", "show", "-o", "none"}, west2...)...)
 }
 
 // checkTutorialRows decodes the query's output as the tutorial's jq does
