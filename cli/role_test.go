@@ -36,7 +36,8 @@ func TestRoleAssignments(t *testing.T) {
 	if r.stdout != "Contributor\nBuiltInRole\n" {
 		t.Errorf("role definition list = %q", r.stdout)
 	}
-	const alice = "3f2a1b4c-5d6e-4f70-8192-a3b4c5d6e7f8"
+	r = mustRun(t, "identity", "user", "create", "-n", "alice", "-p", "alice-password-1", "--query", "properties.objectId", "-o", "tsv")
+	alice := strings.TrimSpace(r.stdout)
 	r = mustRun(t, "role", "assignment", "create", "--assignee-object-id", alice, "--assignee-principal-type", "User",
 		"--role", "Reader", "-g", "rg-rbac")
 	var ra map[string]any
