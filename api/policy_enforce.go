@@ -28,6 +28,8 @@ type Enforcement struct {
 	// AuthorizeURL is named in the claims challenge of an MFA refusal.
 	AuthorizeURL string
 	TenantID     string
+
+	cache *docCache // the handler's document cache, for resource group and subscription reads
 }
 
 // errRefused aborts the write transaction of a refused request; the refusal's events are then
@@ -60,7 +62,7 @@ func (e *Enforcement) check(ctx context.Context, tx store.Tx, req *Request, op p
 		// Azure Policy sees resource groups as Microsoft.Resources/subscriptions/resourceGroups.
 		res["type"] = "Microsoft.Resources/subscriptions/resourceGroups"
 	}
-	rg, sub, err := enforce.ScopeObjects(ctx, tx, id)
+	rg, sub, err := enforce.ScopeObjects(ctx, cachedGetter{tx, e.cache}, id)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +216,37 @@ func (e *Enforcement) recordPlain(ctx context.Context, tx store.Tx, req *Request
 }
 
 // SetEnforcement puts policy enforcement and the activity log in the write path.
-func (h *Handler) SetEnforcement(e *Enforcement) { h.enforcement = e }
+func (h *Handler) SetEnforcement(e *Enforcement) {
+	e.cache = h.cache
+	h.enforcement = e
+}
+
+// cachedGetter reads documents through the handler's cache (when there is one): the resource
+// group and subscription of every write are read on every decision.
+type cachedGetter struct {
+	tx store.Tx
+	c  *docCache
+}
+
+func (g cachedGetter) Get(ctx context.Context, key string) (*store.Document, error) {
+	if g.c == nil {
+		return g.tx.Get(ctx, key)
+	}
+	id, err := armid.Parse(key)
+	if err != nil {
+		return g.tx.Get(ctx, key)
+	}
+	typ := strings.ToLower(id.Type())
+	if d := g.c.get(typ, key); d != nil {
+		return d, nil
+	}
+	gen := g.c.generation()
+	d, err := g.tx.Get(ctx, key)
+	if err == nil {
+		g.c.put(gen, d)
+	}
+	return d, err
+}
 
 // guardWrite decides a write inside its transaction: it returns errRefused (with the check) when
 // policy refuses the request, and applies append/modify changes to doc. It does nothing (nil

@@ -351,10 +351,15 @@ func strField(v any, path ...string) string {
 	return s
 }
 
+// Getter reads one document by key: a store.Tx, or a cache in front of one.
+type Getter interface {
+	Get(ctx context.Context, key string) (*store.Document, error)
+}
+
 // ScopeObjects returns what resourceGroup() and subscription() return for a resource: the stored
 // resource group and subscription in ARM's shape (resourceGroup() always carries managedBy, null
 // when unset, because Azure's own definitions read it directly).
-func ScopeObjects(ctx context.Context, tx store.Tx, id armid.ID) (rg, sub map[string]any, err error) {
+func ScopeObjects(ctx context.Context, tx Getter, id armid.ID) (rg, sub map[string]any, err error) {
 	if s := id.SubscriptionID(); s != "" {
 		sub = map[string]any{"id": "/subscriptions/" + s, "subscriptionId": s, "tags": map[string]any{}}
 		if d, err := tx.Get(ctx, "/subscriptions/"+strings.ToLower(s)); err == nil {
