@@ -2,32 +2,15 @@ package cli
 
 import (
 	"encoding/json"
-	"net/http"
+	"os"
 	"strings"
 	"testing"
-
-	"github.com/palisade/palisade/api"
-	"github.com/palisade/palisade/authz"
-	"github.com/palisade/palisade/server"
 )
-
-// mountRBAC serves the roleAssignments and roleDefinitions families on the
-// test server, as authz's documentation shows the router mounting them.
-func mountRBAC(s *server.Server) {
-	rh := &authz.Handlers{Store: s.Store(), TenantID: s.TenantID(), CheckScope: api.CheckScope, WriteError: api.WriteError}
-	serve := func(f func(http.ResponseWriter, authz.Call)) api.ProviderHandler {
-		return api.ProviderHandlerFunc(func(w http.ResponseWriter, r *api.Request) {
-			f(w, authz.Call{HTTP: r.HTTP, ID: r.ID, Collection: r.IsCollection(), Body: r.Body, Caller: authz.PrincipalOf(r.Principal)})
-		})
-	}
-	s.API().Handle(authz.RoleAssignmentType, serve(rh.ServeRoleAssignment))
-	s.API().Handle(authz.RoleDefinitionType, serve(rh.ServeRoleDefinition))
-}
 
 // Role assignments by role name at a resource group, listed with az's
 // flattened shape and role name, deleted by assignee and role.
 func TestRoleAssignments(t *testing.T) {
-	srv := startTestServer(t, mountRBAC)
+	srv := startTestServer(t)
 	cliEnv(t)
 	mustRun(t, "login", "--server", srv.URL(), "--service-principal", "-u", tClientID, "-p", tSecret, "--tenant", tTenant, "-o", "none")
 	mustRun(t, "group", "create", "-n", "rg-rbac", "-l", "eastus", "-o", "none")
@@ -54,6 +37,23 @@ func TestRoleAssignments(t *testing.T) {
 	if r := pal(t, "role", "assignment", "create", "--assignee", alice, "--role", "Wizard", "-g", "rg-rbac"); r.code != 1 || !strings.Contains(r.stderr, "Role 'Wizard' doesn't exist.") {
 		t.Errorf("unknown role: %+v", r)
 	}
+	// Reader may read, not write: the refusal as az prints it; Contributor may write.
+	admin := os.Getenv("PALISADE_CONFIG_DIR")
+	t.Setenv("PALISADE_CONFIG_DIR", t.TempDir())
+	mustRun(t, "login", "--server", srv.URL(), "-u", "alice", "-p", "alice-password-1", "-o", "none")
+	mustRun(t, "group", "show", "-n", "rg-rbac", "-o", "none")
+	r = pal(t, "group", "update", "-n", "rg-rbac", "--tags", "x=y")
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "ERROR: (AuthorizationFailed) ") {
+		t.Errorf("write as Reader: %+v", r)
+	}
+	alicesDir := os.Getenv("PALISADE_CONFIG_DIR")
+	t.Setenv("PALISADE_CONFIG_DIR", admin)
+	mustRun(t, "role", "assignment", "create", "--assignee", alice, "--role", "Contributor", "-g", "rg-rbac", "-o", "none")
+	t.Setenv("PALISADE_CONFIG_DIR", alicesDir)
+	mustRun(t, "group", "update", "-n", "rg-rbac", "--tags", "x=y", "-o", "none")
+	t.Setenv("PALISADE_CONFIG_DIR", admin)
+
+	mustRun(t, "role", "assignment", "delete", "--assignee", alice, "--role", "Contributor", "-g", "rg-rbac")
 	mustRun(t, "role", "assignment", "delete", "--assignee", alice, "--role", "Reader", "-g", "rg-rbac")
 	if r := mustRun(t, "role", "assignment", "list", "-g", "rg-rbac", "--assignee", alice); strings.TrimSpace(r.stdout) != "[]" {
 		t.Errorf("after delete = %q", r.stdout)
