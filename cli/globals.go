@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -146,8 +147,11 @@ func failure(c *cobra.Command, err error) error {
 		if werr := output.WriteARMError(w, re.ARM); werr != nil {
 			fmt.Fprintln(w, "ERROR:", re.Error())
 		}
-		if re.Challenge != nil {
+		switch {
+		case re.Challenge != nil:
 			writeStepUpHint(c, re.Challenge)
+		case re.Status == http.StatusUnauthorized:
+			fmt.Fprintln(w, "Please run 'palisade login' to setup account.")
 		}
 		return &ExitError{Code: 1}
 	case errors.As(err, &re):

@@ -61,7 +61,18 @@ func TestGroupLifecycle(t *testing.T) {
 	if r := pal(t, "group", "delete", "-n", "rg-one"); r.code != 2 || !strings.Contains(r.stderr, "--yes") {
 		t.Errorf("delete without --yes: %d %q", r.code, r.stderr)
 	}
-	mustRun(t, "group", "delete", "-n", "rg-one", "--yes")
+	// at a terminal az asks; anything but y keeps the group
+	restore := withTerminal(t, "n\n")
+	if r := pal(t, "group", "delete", "-n", "rg-one"); r.code != 1 || !strings.Contains(r.stderr, "Are you sure") {
+		t.Errorf("delete answered n: %+v", r)
+	}
+	restore()
+	if r := mustRun(t, "group", "exists", "-n", "rg-one"); r.stdout != "true\n" {
+		t.Errorf("the group went although the answer was n")
+	}
+	restore = withTerminal(t, "y\n")
+	mustRun(t, "group", "delete", "-n", "rg-one")
+	restore()
 	if r := mustRun(t, "group", "exists", "-n", "rg-one"); r.stdout != "false\n" {
 		t.Errorf("exists after delete = %q", r.stdout)
 	}

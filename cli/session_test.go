@@ -84,6 +84,18 @@ func TestSilentRefresh(t *testing.T) {
 	if r := pal(t, "group", "list"); r.code != 1 || !strings.Contains(r.stderr, "palisade login") {
 		t.Errorf("stale refresh token: exit %d, %q", r.code, r.stderr)
 	}
+
+	// A token the server refuses: ARM's error, then what to do.
+	p, _ = client.LoadProfile()
+	p.Token.AccessToken = "eyJhbGciOiJub25lIn0.eyJleHAiOjF9."
+	p.Token.ExpiresOn = time.Now().Add(time.Hour)
+	if err := p.Save(); err != nil {
+		t.Fatal(err)
+	}
+	r := pal(t, "group", "list")
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "ERROR: (InvalidAuthenticationToken") || !strings.HasSuffix(r.stderr, "Please run 'palisade login' to setup account.\n") {
+		t.Errorf("refused token: %+v", r)
+	}
 }
 
 // Signing in at a terminal asks for the password and the TOTP code; the
