@@ -6,12 +6,15 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/palisade/palisade/api"
+	"github.com/palisade/palisade/identity"
 	"github.com/palisade/palisade/server"
 )
 
@@ -21,7 +24,8 @@ var serveEnv = []string{"PALISADE_TENANT_ID", "PALISADE_SUBSCRIPTION_ID", "PALIS
 
 func newServeCommand() *cobra.Command {
 	var cfg server.Config
-	var locations string
+	var locations, retention string
+	var trustIssuers []string
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the Palisade server: ARM API, Azure Policy and the built-in sign-in",
@@ -50,6 +54,20 @@ SIGINT or SIGTERM stops the server after in-flight requests finish.`,
 					cfg.Locations = append(cfg.Locations, api.Location{Name: strings.ToLower(strings.ReplaceAll(l, " ", "")), DisplayName: l, GeographyGroup: "Custom"})
 				}
 			}
+			if retention != "" {
+				d, err := parseRetention(retention)
+				if err != nil {
+					return usageErrorf("--activity-log-retention: %v", err)
+				}
+				cfg.ActivityLogRetention = d
+			}
+			for _, t := range trustIssuers {
+				iss, err := parseTrustedIssuer(t)
+				if err != nil {
+					return usageErrorf("--trust-issuer %q: %v", t, err)
+				}
+				cfg.ExternalIssuers = append(cfg.ExternalIssuers, iss)
+			}
 			cfg.Out = stdoutOf(c)
 			cfg.Logger = slog.New(slog.NewTextHandler(c.ErrOrStderr(), nil))
 			ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
@@ -66,7 +84,54 @@ SIGINT or SIGTERM stops the server after in-flight requests finish.`,
 	f.BoolVar(&cfg.TLSSelfSigned, "tls-self-signed", false, "generate a local CA and certificate under DATA/tls")
 	f.StringVar(&cfg.PublicURL, "public-url", "", "externally visible base `URL` when behind a proxy")
 	f.StringVar(&locations, "locations", "", "comma-separated region display names to offer instead of Azure's public regions")
+	f.StringVar(&retention, "activity-log-retention", "90d", "how long activity-log events are kept (`DURATION`: 90d, 720h)")
+	f.StringArrayVar(&trustIssuers, "trust-issuer", nil,
+		"also accept tokens of an OIDC issuer: `ISSUER_URL=AUDIENCE[,AUDIENCE…][;claim=name,…]`, e.g. an Entra tenant's https://login.microsoftonline.com/{tid}/v2.0=https://management.core.windows.net/ (repeatable)")
 	return c
+}
+
+// parseRetention reads a duration in days ("90d") or Go's notation ("720h").
+func parseRetention(s string) (time.Duration, error) {
+	if strings.HasSuffix(s, "d") {
+		n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("%q is not a number of days", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q is not a positive duration such as 90d or 720h", s)
+	}
+	return d, nil
+}
+
+// parseTrustedIssuer reads ISSUER_URL=AUDIENCE[,AUDIENCE…][;claim=name,…]: the issuer whose
+// tokens to accept, the audiences they must carry, and optional claim renames (for an IdP that
+// names the object id "sub", say: oid=sub).
+func parseTrustedIssuer(s string) (identity.ExternalIssuer, error) {
+	spec, mapping, _ := strings.Cut(s, ";")
+	issuer, auds, ok := strings.Cut(spec, "=")
+	if !ok || !strings.HasPrefix(issuer, "https://") && !strings.HasPrefix(issuer, "http://") || auds == "" {
+		return identity.ExternalIssuer{}, fmt.Errorf("want ISSUER_URL=AUDIENCE, with the issuer's http(s) URL")
+	}
+	iss := identity.ExternalIssuer{IssuerURL: issuer}
+	for _, a := range strings.Split(auds, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			iss.Audiences = append(iss.Audiences, a)
+		}
+	}
+	if mapping != "" {
+		iss.ClaimMap = map[string]string{}
+		for _, m := range strings.Split(mapping, ",") {
+			k, v, ok := strings.Cut(m, "=")
+			if !ok || k == "" || v == "" {
+				return identity.ExternalIssuer{}, fmt.Errorf("claim mapping %q is not claim=name", m)
+			}
+			iss.ClaimMap[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	return iss, nil
 }
 
 // runServer starts the server and serves until ctx ends.

@@ -101,3 +101,25 @@ func TestServeRefusesPlainHTTPOffLoopback(t *testing.T) {
 		t.Errorf("exit %d:\n%s", code, out.String())
 	}
 }
+
+func TestServeFlagsParse(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want time.Duration
+		bad  bool
+	}{{"90d", 90 * 24 * time.Hour, false}, {"720h", 720 * time.Hour, false}, {"0d", 0, true}, {"soon", 0, true}} {
+		got, err := parseRetention(tt.in)
+		if (err != nil) != tt.bad || got != tt.want {
+			t.Errorf("parseRetention(%q) = %v, %v", tt.in, got, err)
+		}
+	}
+	iss, err := parseTrustedIssuer("https://idp.example/realms/x=api://palisade,https://management.core.windows.net/;oid=sub,upn=email")
+	if err != nil || iss.IssuerURL != "https://idp.example/realms/x" || len(iss.Audiences) != 2 || iss.ClaimMap["upn"] != "email" {
+		t.Errorf("parseTrustedIssuer = %+v, %v", iss, err)
+	}
+	for _, bad := range []string{"idp.example=aud", "https://idp.example", "https://idp.example=aud;oid"} {
+		if _, err := parseTrustedIssuer(bad); err == nil {
+			t.Errorf("parseTrustedIssuer(%q) accepted", bad)
+		}
+	}
+}

@@ -43,7 +43,7 @@ func (s *Server) bootstrap(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("identity issuer: %w", err)
 	}
-	s.verifier, err = identity.NewVerifier(identity.VerifierConfig{Builtin: s.ident, Now: s.cfg.Now, Recorder: rec,
+	s.verifier, err = identity.NewVerifier(identity.VerifierConfig{Builtin: s.ident, Now: s.cfg.Now, Recorder: rec, External: s.cfg.ExternalIssuers,
 		Audiences: append(append([]string{}, identity.DefaultAudiences...), s.url, s.url+"/")})
 	if err != nil {
 		return fmt.Errorf("token verifier: %w", err)

@@ -63,6 +63,11 @@ type Config struct {
 
 	// Locations overrides the region list; api.PublicLocations when empty.
 	Locations []api.Location
+	// ActivityLogRetention is how long activity-log events are kept; 90 days when zero.
+	ActivityLogRetention time.Duration
+	// ExternalIssuers are further OIDC issuers whose tokens are accepted (an Entra tenant, a
+	// company IdP), besides the built-in issuer.
+	ExternalIssuers []identity.ExternalIssuer
 	// PageSize is the number of items per list page; 100 when zero.
 	PageSize int
 	// Out receives the first-start report (ids and one-time secrets);
@@ -244,6 +249,9 @@ func (s *Server) serveMetadata(w http.ResponseWriter, _ *http.Request) {
 // closes, in-flight requests finish (up to ShutdownTimeout), so every
 // acknowledged write is committed, and the store is closed.
 func (s *Server) Run(ctx context.Context) error {
+	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopJobs()
+	go s.background(jobs)
 	errc := make(chan error, 1)
 	go func() {
 		var err error
