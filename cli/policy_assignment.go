@@ -13,8 +13,8 @@ import (
 // policy assignment create and update take them.
 type assignmentArgs struct {
 	displayName, description, policy, policySet, params, enforcement, selectors, overrides string
-	definitionVersion, location, metadata                                                  string
-	notScopes                                                                              []string
+	definitionVersion, location                                                            string
+	notScopes, metadata                                                                    []string
 	miSystem                                                                               bool
 }
 
@@ -24,17 +24,17 @@ func (a *assignmentArgs) register(c *cobra.Command, create bool) {
 	f.StringVar(&a.description, "description", "", "description")
 	if create {
 		f.StringVar(&a.policy, "policy", "", "name or ID of the policy definition to assign")
-		f.StringVar(&a.policySet, "policy-set-definition", "", "name or ID of the policy set definition (initiative) to assign")
+		f.StringVarP(&a.policySet, "policy-set-definition", "d", "", "name or ID of the policy set definition (initiative) to assign")
 		f.BoolVar(&a.miSystem, "mi-system-assigned", false, "give the assignment a system-assigned managed identity")
 		f.StringVarP(&a.location, "location", "l", "", "location of the assignment's managed identity")
 	}
 	f.StringVarP(&a.params, "params", "p", "", `parameter values as JSON or @FILE: {"effect": {"value": "Audit"}}`)
 	f.StringArrayVar(&a.notScopes, "not-scopes", nil, "space-separated scopes the assignment does not apply to")
-	f.StringVar(&a.enforcement, "enforcement-mode", "", "Default (enforce) or DoNotEnforce (audit only)")
+	f.StringVarP(&a.enforcement, "enforcement-mode", "e", "", "Default (enforce) or DoNotEnforce (audit only)")
 	f.StringVar(&a.selectors, "resource-selectors", "", `resource selectors as JSON or @FILE: [{"name": …, "selectors": [{"kind": "resourceLocation", "in": […]}]}]`)
 	f.StringVar(&a.overrides, "overrides", "", `overrides as JSON or @FILE: [{"kind": "policyEffect", "value": "Deny", "selectors": […]}]`)
 	f.StringVar(&a.definitionVersion, "definition-version", "", "version of the definition to use, e.g. 1.*.*")
-	f.StringVar(&a.metadata, "metadata", "", "metadata as JSON or @FILE")
+	addMetadataFlag(c, &a.metadata)
 	_ = c.RegisterFlagCompletionFunc("enforcement-mode", cobra.FixedCompletions([]string{"Default", "DoNotEnforce"}, cobra.ShellCompDirectiveNoFileComp))
 }
 
@@ -65,11 +65,14 @@ func (a *assignmentArgs) apply(body map[string]any) error {
 	}
 	for _, j := range []struct{ key, flag, value string }{
 		{"parameters", "params", a.params}, {"resourceSelectors", "resource-selectors", a.selectors},
-		{"overrides", "overrides", a.overrides}, {"metadata", "metadata", a.metadata},
+		{"overrides", "overrides", a.overrides},
 	} {
 		if err := jsonFlag(p, j.key, j.flag, j.value); err != nil {
 			return err
 		}
+	}
+	if err := metadataFlag(p, a.metadata); err != nil {
+		return err
 	}
 	if _, ok := p["resourceSelectors"]; ok && a.selectors != "" {
 		if _, isList := p["resourceSelectors"].([]any); !isList {

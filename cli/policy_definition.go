@@ -27,7 +27,8 @@ func newPolicyDefinitionCommand(k definitionKind) *cobra.Command {
 	c := &cobra.Command{Use: k.use, Short: "Manage " + k.noun + "s"}
 	addConnFlags(c)
 	var sc scopeArgs
-	var name, displayName, description, content, params, mode, metadata, groups, version string
+	var name, displayName, description, content, params, mode, groups, version string
+	var metadata []string
 	var builtin bool
 
 	bodyFrom := func(body map[string]any) error {
@@ -42,7 +43,7 @@ func newPolicyDefinitionCommand(k definitionKind) *cobra.Command {
 		if err := jsonFlag(p, "parameters", "params", params); err != nil {
 			return err
 		}
-		if err := jsonFlag(p, "metadata", "metadata", metadata); err != nil {
+		if err := metadataFlag(p, metadata); err != nil {
 			return err
 		}
 		return jsonFlag(p, "policyDefinitionGroups", "definition-groups", groups)
@@ -53,10 +54,10 @@ func newPolicyDefinitionCommand(k definitionKind) *cobra.Command {
 		f.StringVar(&description, "description", "", "description")
 		f.StringVar(&content, k.contentFlag, "", k.contentHelp)
 		f.StringVar(&params, "params", "", "parameter definitions as JSON or @FILE")
-		f.StringVar(&metadata, "metadata", "", "metadata as JSON or @FILE")
+		addMetadataFlag(c, &metadata)
 		f.StringVar(&version, "version", "", "version of the definition, e.g. 1.0.0")
 		if k.kind == "policyDefinitions" {
-			f.StringVar(&mode, "mode", "", "mode: All, Indexed or a resource-provider mode (default All)")
+			f.StringVarP(&mode, "mode", "m", "", "mode: All, Indexed or a resource-provider mode (default All)")
 		} else {
 			f.StringVar(&groups, "definition-groups", "", "definition groups as JSON or @FILE")
 		}

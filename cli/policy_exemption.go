@@ -13,7 +13,8 @@ func newPolicyExemptionCommand() *cobra.Command {
 	c := &cobra.Command{Use: "exemption", Short: "Manage policy exemptions (waivers and mitigations)"}
 	addConnFlags(c)
 	var sc scopeArgs
-	var name, assignment, category, displayName, description, expires, metadata, selectors string
+	var name, assignment, category, displayName, description, expires, selectors string
+	var metadata []string
 	var refIDs []string
 	nameFlag := func(c *cobra.Command) {
 		c.Flags().StringVarP(&name, "name", "n", "", "name of the exemption")
@@ -28,7 +29,7 @@ func newPolicyExemptionCommand() *cobra.Command {
 		f.StringVar(&displayName, "display-name", "", "display name")
 		f.StringVar(&description, "description", "", "description")
 		f.StringVar(&expires, "expires-on", "", "expiry, e.g. 2026-12-31T23:59:59Z")
-		f.StringVar(&metadata, "metadata", "", "metadata as JSON or @FILE")
+		addMetadataFlag(c, &metadata)
 		f.StringVar(&selectors, "resource-selectors", "", "resource selectors as JSON or @FILE")
 		f.StringArrayVarP(&refIDs, "policy-definition-reference-ids", "r", nil, "space-separated initiative member reference ids the exemption covers")
 		_ = c.RegisterFlagCompletionFunc("exemption-category", cobra.FixedCompletions([]string{"Waiver", "Mitigated"}, cobra.ShellCompDirectiveNoFileComp))
@@ -58,7 +59,7 @@ func newPolicyExemptionCommand() *cobra.Command {
 			}
 			p["policyDefinitionReferenceIds"] = ids
 		}
-		if err := jsonFlag(p, "metadata", "metadata", metadata); err != nil {
+		if err := metadataFlag(p, metadata); err != nil {
 			return err
 		}
 		return jsonFlag(p, "resourceSelectors", "resource-selectors", selectors)

@@ -138,3 +138,34 @@ func propsOf(body map[string]any) map[string]any {
 	}
 	return p
 }
+
+// metadataFlag reads az's --metadata: space-separated KEY=VALUE pairs (in
+// one or several arguments), or one JSON object, into dst["metadata"].
+func metadataFlag(dst map[string]any, values []string) error {
+	if len(values) == 0 {
+		return nil
+	}
+	if len(values) == 1 && strings.HasPrefix(strings.TrimSpace(values[0]), "{") {
+		return jsonFlag(dst, "metadata", "metadata", values[0])
+	}
+	m, _ := dst["metadata"].(map[string]any)
+	if m == nil {
+		m = map[string]any{}
+	}
+	for _, v := range values {
+		for _, pair := range strings.Fields(v) {
+			k, val, ok := strings.Cut(pair, "=")
+			if !ok || k == "" {
+				return usageErrorf("argument --metadata: %q is not KEY=VALUE", pair)
+			}
+			m[k] = val
+		}
+	}
+	dst["metadata"] = m
+	return nil
+}
+
+// addMetadataFlag adds az's --metadata argument.
+func addMetadataFlag(c *cobra.Command, target *[]string) {
+	c.Flags().StringArrayVar(target, "metadata", nil, "metadata in space-separated KEY=VALUE pairs (or a JSON object)")
+}

@@ -69,7 +69,9 @@ func TestResourceLifecycle(t *testing.T) {
 }
 
 // Definitions, initiatives and exemptions: create, show (falling back to
-// the built-ins), list, update and delete.
+// the built-ins), list, update and delete. Argument names, short options
+// (-m, -e, -d, -a, -r) and --metadata as KEY=VALUE pairs follow azure-cli's
+// src/azure-cli/azure/cli/command_modules/resource/_params.py.
 func TestPolicyObjects(t *testing.T) {
 	srv := startTestServer(t)
 	cliEnv(t)
@@ -77,13 +79,15 @@ func TestPolicyObjects(t *testing.T) {
 	rule := `{"if": {"field": "location", "notIn": "[parameters('allowed')]"}, "then": {"effect": "deny"}}`
 	params := `{"allowed": {"type": "Array", "metadata": {"displayName": "Allowed locations"}}}`
 	r := mustRun(t, "policy", "definition", "create", "-n", "allowed-locations", "--display-name", "Allowed locations",
-		"--rules", rule, "--params", params, "--mode", "Indexed")
+		"--rules", rule, "--params", params, "-m", "Indexed", "--metadata", "category=General owner=platform")
 	var def map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &def); err != nil {
 		t.Fatal(err)
 	}
 	props, _ := def["properties"].(map[string]any)
-	if props["policyType"] != "Custom" || props["mode"] != "Indexed" || props["displayName"] != "Allowed locations" {
+	md, _ := props["metadata"].(map[string]any)
+	if props["policyType"] != "Custom" || props["mode"] != "Indexed" || props["displayName"] != "Allowed locations" ||
+		md["category"] != "General" || md["owner"] != "platform" {
 		t.Errorf("definition = %s", r.stdout)
 	}
 	mustRun(t, "policy", "definition", "update", "-n", "allowed-locations", "--description", "Only some regions", "-o", "none")
@@ -105,7 +109,7 @@ func TestPolicyObjects(t *testing.T) {
 		"--params", `{"regions": {"type": "Array"}}`, "-o", "none")
 	mustRun(t, "group", "create", "-n", "rg-x", "-l", "eastus", "-o", "none")
 	r = mustRun(t, "policy", "assignment", "create", "-n", "guardrails", "--policy-set-definition", "guardrails", "-g", "rg-x",
-		"--params", `{"regions": {"value": ["eastus"]}}`, "--enforcement-mode", "donotenforce", "--not-scopes", "/subscriptions/"+tSub+"/resourceGroups/rg-x/providers/Microsoft.Web/sites/a /subscriptions/"+tSub+"/resourceGroups/rg-x/providers/Microsoft.Web/sites/b")
+		"--params", `{"regions": {"value": ["eastus"]}}`, "-e", "donotenforce", "--not-scopes", "/subscriptions/"+tSub+"/resourceGroups/rg-x/providers/Microsoft.Web/sites/a /subscriptions/"+tSub+"/resourceGroups/rg-x/providers/Microsoft.Web/sites/b")
 	var asg map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &asg); err != nil {
 		t.Fatal(err)
