@@ -180,8 +180,12 @@ func writeStepUpHint(c *cobra.Command, ch *client.Challenge) {
 		if prof.TenantID != "" {
 			cmd += " --tenant " + prof.TenantID
 		}
-		if prof.User != "" && prof.UserType != "servicePrincipal" {
+		// repeat the way the user signed in
+		switch prof.LoginMethod {
+		case "password":
 			cmd += " --username " + prof.User
+		case "devicecode":
+			cmd += " --use-device-code"
 		}
 	}
 	fmt.Fprintln(w, "This operation requires multi-factor authentication (the server sent a claims challenge).")
