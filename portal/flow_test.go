@@ -59,7 +59,13 @@ func tutorialForm() url.Values {
 }
 
 func TestAssignEditRefuseStepUp(t *testing.T) {
-	s := startStack(t)
+	t.Run("store reads", func(t *testing.T) { assignEditRefuseStepUp(t, startStack(t)) })
+	t.Run("ARM reads only", func(t *testing.T) {
+		assignEditRefuseStepUp(t, startStack(t, func(c *Config) { c.Store = nil; c.SubscriptionID = "" }))
+	})
+}
+
+func assignEditRefuseStepUp(t *testing.T, s *stack) {
 	admin := s.browser(t)
 	admin.signIn(s, "admin", adminPassword, adminTOTP)
 

@@ -61,7 +61,7 @@ type stack struct {
 // and serves the portal and the server's handlers from one test server:
 // the portal's prefix to the portal, the issuer's paths to the issuer and
 // everything else to the ARM API.
-func startStack(t testing.TB) *stack {
+func startStack(t testing.TB, mod ...func(*Config)) *stack {
 	t.Helper()
 	c := &clock{}
 	srv, err := server.New(server.Config{
@@ -76,7 +76,11 @@ func startStack(t testing.TB) *stack {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
-	p, err := New(Config{API: srv.API(), Identity: srv.Identity(), SubscriptionID: srv.SubscriptionID(), Now: c.Now})
+	cfg := Config{API: srv.API(), Identity: srv.Identity(), Store: srv.Store(), SubscriptionID: srv.SubscriptionID(), Now: c.Now}
+	for _, m := range mod {
+		m(&cfg)
+	}
+	p, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -176,6 +176,34 @@ func decodeDefinition(raw json.RawMessage, initiative bool) (*definition, error)
 // definitions lists the built-in and custom definitions and initiatives
 // visible in the subscription, sorted by display name.
 func (p *Portal) loadDefinitions(ctx context.Context, token, sub string) ([]*definition, error) {
+	if p.cfg.Store != nil {
+		p.cache.mu.Lock()
+		cached, ok := p.cache.definitions[strings.ToLower(sub)]
+		p.cache.mu.Unlock()
+		if ok {
+			// The list is shared by every user; the subscription read
+			// check keeps it to those who may see it.
+			if err := p.checkRead(ctx, token, sub); err != nil {
+				return nil, err
+			}
+			return cached, nil
+		}
+	}
+	out, err := p.fetchDefinitions(ctx, token, sub)
+	if err != nil || p.cfg.Store == nil {
+		return out, err
+	}
+	p.cache.mu.Lock()
+	if p.cache.definitions == nil {
+		p.cache.definitions = map[string][]*definition{}
+	}
+	p.cache.definitions[strings.ToLower(sub)] = out
+	p.cache.mu.Unlock()
+	return out, nil
+}
+
+// fetchDefinitions lists definitions and initiatives through ARM.
+func (p *Portal) fetchDefinitions(ctx context.Context, token, sub string) ([]*definition, error) {
 	var out []*definition
 	for _, kind := range []struct {
 		typ        string
@@ -285,6 +313,22 @@ func decodeAssignment(raw json.RawMessage) (*assignment, error) {
 // loadAssignments lists the assignments that apply to the subscription
 // (at it, above it and below it).
 func (p *Portal) loadAssignments(ctx context.Context, token, sub string) ([]*assignment, error) {
+	if p.cfg.Store != nil {
+		if err := p.checkRead(ctx, token, sub); err != nil {
+			return nil, err
+		}
+		all, err := p.storeAssignments(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]*assignment, 0, len(all))
+		for _, a := range all {
+			if appliesTo(a, sub) {
+				out = append(out, a)
+			}
+		}
+		return out, nil
+	}
 	raws, err := p.list(ctx, token, withVersion("/subscriptions/"+sub+"/providers/Microsoft.Authorization/policyAssignments", verPolicy), 0)
 	if err != nil {
 		return nil, err

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/palisade/palisade/identity"
+	"github.com/palisade/palisade/store"
 )
 
 //go:embed templates/*.html
@@ -45,6 +46,11 @@ type Config struct {
 	// Prefix is the path the portal is mounted under; DefaultPrefix when
 	// empty. It must start and end with "/".
 	Prefix string
+	// Store, when set, serves the lists of large collections (assignments,
+	// resource groups, resources) directly, after ARM has confirmed that
+	// the user can read the subscription; see reads.go. Writes always go
+	// through API.
+	Store store.Store
 	// SubscriptionID is the subscription pages open on; the first one the
 	// user can see when empty.
 	SubscriptionID string
@@ -67,6 +73,7 @@ type Portal struct {
 	sessions *sessions
 	pages    map[string]*template.Template
 	mux      *http.ServeMux
+	cache    policyCache
 }
 
 // New checks cfg, parses the embedded templates and returns the portal.
@@ -95,6 +102,9 @@ func New(cfg Config) (*Portal, error) {
 	}
 	if err := p.parseTemplates(); err != nil {
 		return nil, err
+	}
+	if cfg.Store != nil {
+		cfg.Store.Subscribe(p.cache.invalidate)
 	}
 	p.routes()
 	return p, nil

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/palisade/palisade/armid"
+	"github.com/palisade/palisade/store"
 )
 
 // resourceGroupsData is the Resource groups page.
@@ -24,12 +25,7 @@ func (p *Portal) resourceGroups(w http.ResponseWriter, r *http.Request, se *sess
 		p.fail(w, r, se, err)
 		return
 	}
-	raws, err := p.list(ctx, se.token, withVersion("/subscriptions/"+sub+"/resourcegroups", verResources), 1000)
-	if err != nil {
-		p.fail(w, r, se, err)
-		return
-	}
-	groups, err := decodeObjects(raws)
+	groups, err := p.listResourceGroups(ctx, se.token, sub)
 	if err != nil {
 		p.fail(w, r, se, err)
 		return
@@ -120,12 +116,35 @@ func (p *Portal) resources(w http.ResponseWriter, r *http.Request, se *session) 
 		return
 	}
 	d := resourcesData{ResourceGroup: r.URL.Query().Get("resourceGroup")}
-	path := withVersion("/subscriptions/"+sub+"/resources", verResources)
-	if d.ResourceGroup != "" {
-		if !rgPattern.MatchString(d.ResourceGroup) {
-			p.renderError(w, r, se, http.StatusBadRequest, "Bad resource group", "The resource group name is not valid.")
+	if d.ResourceGroup != "" && !rgPattern.MatchString(d.ResourceGroup) {
+		p.renderError(w, r, se, http.StatusBadRequest, "Bad resource group", "The resource group name is not valid.")
+		return
+	}
+	if p.cfg.Store != nil {
+		if err := p.checkRead(ctx, se.token, sub); err != nil {
+			p.fail(w, r, se, err)
 			return
 		}
+		q := store.Query{Under: "/subscriptions/" + strings.ToLower(sub) + "/resourcegroups", Limit: 100,
+			Continuation: r.URL.Query().Get("page")}
+		if d.ResourceGroup != "" {
+			q = store.Query{ParentKey: "/subscriptions/" + strings.ToLower(sub) + "/resourcegroups/" + strings.ToLower(d.ResourceGroup),
+				Limit: 100, Continuation: r.URL.Query().Get("page")}
+		}
+		items, next, err := p.storeChildren(ctx, q, armid.Resource, 100)
+		if err != nil {
+			p.fail(w, r, se, err)
+			return
+		}
+		d.Items = items
+		if next != "" {
+			d.Next = p.cfg.Prefix + "resources?" + url.Values{"resourceGroup": {d.ResourceGroup}, "page": {next}}.Encode()
+		}
+		p.finishResources(w, r, se, sub, d)
+		return
+	}
+	path := withVersion("/subscriptions/"+sub+"/resources", verResources)
+	if d.ResourceGroup != "" {
 		path = withVersion("/subscriptions/"+sub+"/resourceGroups/"+d.ResourceGroup+"/resources", verResources)
 	}
 	if n := r.URL.Query().Get("next"); n != "" && strings.HasPrefix(n, "/subscriptions/"+sub+"/") {
@@ -155,15 +174,21 @@ func (p *Portal) resources(w http.ResponseWriter, r *http.Request, se *session) 
 	}
 	if pg.NextLink != "" {
 		if u, err := url.Parse(pg.NextLink); err == nil {
-			d.Next = u.RequestURI()
+			d.Next = p.cfg.Prefix + "resources?" + url.Values{"resourceGroup": {d.ResourceGroup}, "next": {u.RequestURI()}}.Encode()
 		}
 	}
-	rgs, err := p.list(ctx, se.token, withVersion("/subscriptions/"+sub+"/resourcegroups", verResources), 1000)
+	p.finishResources(w, r, se, sub, d)
+}
+
+// finishResources adds the resource-group filter's choices and renders
+// the Resources page.
+func (p *Portal) finishResources(w http.ResponseWriter, r *http.Request, se *session, sub string, d resourcesData) {
+	ctx := r.Context()
+	objs, err := p.listResourceGroups(ctx, se.token, sub)
 	if err != nil {
 		p.fail(w, r, se, err)
 		return
 	}
-	objs, _ := decodeObjects(rgs)
 	for _, o := range objs {
 		d.Groups = append(d.Groups, o.Name)
 	}
@@ -185,12 +210,11 @@ func (p *Portal) resourceNewPage(w http.ResponseWriter, r *http.Request, se *ses
 		return
 	}
 	d := resourceNewData{ResourceGroup: r.URL.Query().Get("resourceGroup")}
-	rgs, err := p.list(ctx, se.token, withVersion("/subscriptions/"+sub+"/resourcegroups", verResources), 1000)
+	objs, err := p.listResourceGroups(ctx, se.token, sub)
 	if err != nil {
 		p.fail(w, r, se, err)
 		return
 	}
-	objs, _ := decodeObjects(rgs)
 	for _, o := range objs {
 		d.Groups = append(d.Groups, o.Name)
 	}

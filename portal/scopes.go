@@ -94,15 +94,11 @@ func (p *Portal) loadScopes(ctx context.Context, token string) ([]*scopeNode, er
 			return nil, fmt.Errorf("decode subscription: %w", err)
 		}
 		sn := &scopeNode{ID: s.ID, Label: s.DisplayName + " (" + s.SubID + ")", Kind: "Subscription"}
-		rgRaws, err := p.list(ctx, token, withVersion(s.ID+"/resourcegroups", verResources), 0)
+		groups, err := p.listResourceGroups(ctx, token, s.SubID)
 		if err != nil {
 			return nil, err
 		}
-		for _, rr := range rgRaws {
-			var rg armObject
-			if err := json.Unmarshal(rr, &rg); err != nil {
-				return nil, fmt.Errorf("decode resource group: %w", err)
-			}
+		for _, rg := range groups {
 			sn.Children = append(sn.Children, &scopeNode{ID: rg.ID, Label: rg.Name, Kind: "Resource group"})
 		}
 		sort.Slice(sn.Children, func(i, j int) bool {
