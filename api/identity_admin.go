@@ -21,18 +21,23 @@ import (
 //	/providers/Palisade.Identity/users/{name}/removeMfa          POST
 //	/providers/Palisade.Identity/servicePrincipals[/{appId}]     GET, PUT, DELETE
 //	/providers/Palisade.Identity/servicePrincipals/{appId}/addSecret  POST {"validForDays"} → the secret, once
+//	/providers/Palisade.Identity/groups[/{name}]                 GET, PUT {"displayName","members"}, DELETE
 //
 // Password hashes, TOTP seeds and secret digests are never served. Register it with
-// h.Handle(IdentityTypePrefix, NewIdentityAdmin(svc)).
+// h.Handle(IdentityTypePrefix, NewIdentityAdmin(h, svc)).
 type IdentityAdmin struct {
+	h   *Handler
 	svc *identity.Service
 }
 
 // IdentityTypePrefix selects the admin API's types.
 const IdentityTypePrefix = "Palisade.Identity/"
 
-// NewIdentityAdmin returns the admin API over the built-in identity provider.
-func NewIdentityAdmin(svc *identity.Service) *IdentityAdmin { return &IdentityAdmin{svc: svc} }
+// NewIdentityAdmin returns the admin API over the built-in identity provider; groups are kept in
+// h's store.
+func NewIdentityAdmin(h *Handler, svc *identity.Service) *IdentityAdmin {
+	return &IdentityAdmin{h: h, svc: svc}
+}
 
 // userView is a user as the admin API shows it.
 type userView struct {
@@ -100,6 +105,8 @@ func (a *IdentityAdmin) ServeARM(w http.ResponseWriter, req *Request) {
 		err = a.serveSP(w, req)
 	case typ == "palisade.identity/serviceprincipals/addsecret":
 		err = a.addSecret(w, req)
+	case typ == groupType:
+		err = a.serveGroup(w, req)
 	default:
 		err = Errorf(http.StatusBadRequest, CodeInvalidResourceType,
 			"The resource type '%s' could not be found in the namespace 'Palisade.Identity'.", req.Type)

@@ -71,6 +71,10 @@ type Config struct {
 	// client, besides loopback addresses on any port (e.g. the portal's
 	// callback URL).
 	RedirectURIs []string
+	// GroupsOf returns the object ids of the groups a user belongs to; they
+	// are placed in the token's groups claim, as Entra does, so that role
+	// assignments to groups apply. Optional.
+	GroupsOf func(ctx context.Context, userObjectID string) ([]string, error)
 }
 
 // LockoutPolicy throttles password guessing: after MaxFailures failed

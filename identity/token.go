@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -185,6 +186,15 @@ func (s *Service) userAccessToken(u *User, se session, aud string, acrs []string
 	c["amr"] = se.AMR
 	if len(acrs) > 0 {
 		c["acrs"] = acrs
+	}
+	if s.cfg.GroupsOf != nil {
+		groups, err := s.cfg.GroupsOf(context.Background(), u.ObjectID)
+		if err != nil {
+			return "", time.Time{}, fmt.Errorf("groups of %q: %w", u.Name, err)
+		}
+		if len(groups) > 0 {
+			c["groups"] = groups
+		}
 	}
 	tok, err := s.keys.sign(c)
 	if err != nil {

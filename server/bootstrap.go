@@ -36,8 +36,9 @@ func (s *Server) bootstrap(ctx context.Context) error {
 	}
 	ids := identityStore{st: s.st}
 	rec := &signInRecorder{st: s.st, tenant: tenant, log: s.log}
+	groupsOf := func(ctx context.Context, oid string) ([]string, error) { return api.GroupsOf(ctx, s.st, oid) }
 	s.ident, err = identity.New(ctx, identity.Config{
-		TenantID: tenant, BaseURL: s.url, Directory: ids, Values: ids, Keys: ids, Recorder: rec,
+		TenantID: tenant, BaseURL: s.url, Directory: ids, Values: ids, Keys: ids, Recorder: rec, GroupsOf: groupsOf,
 		Now: s.cfg.Now, Argon2: s.cfg.Argon2, ExtraAudiences: []string{s.url, s.url + "/"},
 	})
 	if err != nil {
@@ -60,7 +61,7 @@ func (s *Server) bootstrap(ctx context.Context) error {
 		Engine: enforce.New(s.st, s.log), Log: activitylog.NewBuilder(time.Now, uuid.NewString),
 		AuthorizeURL: s.ident.AuthorizeEndpoint(), TenantID: tenant,
 	})
-	s.arm.Handle(api.IdentityTypePrefix, api.NewIdentityAdmin(s.ident))
+	s.arm.Handle(api.IdentityTypePrefix, api.NewIdentityAdmin(s.arm, s.ident))
 	s.mountRBAC(tenant, ids)
 	s.arm.Handle("Microsoft.Insights/eventtypes", api.ActivityLogHandler(&activitylog.Lister{Store: s.st, TenantID: tenant, BaseURL: s.cfg.PublicURL}))
 	sub, created, err := api.EnsureTenant(ctx, s.st, api.TenantSetup{TenantID: tenant, SubscriptionID: s.cfg.SubscriptionID})

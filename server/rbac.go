@@ -17,8 +17,15 @@ import (
 // roleDefinitions and permissions families.
 func (s *Server) mountRBAC(tenant string, dir identity.Directory) {
 	s.arm.SetAuthorizer(authz.NewAuthorizer(s.st, nil))
+	users := authz.DirectoryPrincipalType(dir)
+	principalType := func(ctx context.Context, oid string) (string, error) {
+		if ok, err := api.IsGroup(ctx, s.st, oid); err != nil || ok {
+			return "Group", err
+		}
+		return users(ctx, oid)
+	}
 	rh := &authz.Handlers{Store: s.st, TenantID: tenant, CheckScope: api.CheckScope, WriteError: api.WriteError,
-		PrincipalType: authz.DirectoryPrincipalType(dir)}
+		PrincipalType: principalType}
 	serve := func(f func(*authz.Handlers, http.ResponseWriter, authz.Call)) api.ProviderHandler {
 		return api.ProviderHandlerFunc(func(w http.ResponseWriter, r *api.Request) {
 			f(rh, w, authz.Call{HTTP: r.HTTP, ID: r.ID, Collection: r.IsCollection(), Body: r.Body,

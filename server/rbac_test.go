@@ -72,3 +72,38 @@ func TestRBACOnRequests(t *testing.T) {
 		t.Errorf("listing subscriptions is open to every signed-in caller: %d", status)
 	}
 }
+
+// TestGroupRoleAssignment: a role assigned to a group applies to its members, whose tokens carry
+// the group in their groups claim.
+func TestGroupRoleAssignment(t *testing.T) {
+	r := startServer(t)
+	admin := r.adminToken(t)
+	sub := "/subscriptions/" + testSub
+	if status, _, body := r.raw(t, "PUT", "/providers/Palisade.Identity/users/carol?api-version=2024-01-01", admin,
+		`{"properties":{"password":"carol-password-1"}}`); status != 201 {
+		t.Fatalf("create carol: %d %v", status, body)
+	}
+	status, _, body := r.raw(t, "PUT", "/providers/Palisade.Identity/groups/writers?api-version=2024-01-01", admin,
+		`{"properties":{"displayName":"Writers","members":["carol"]}}`)
+	if status != 201 {
+		t.Fatalf("create group: %d %v", status, body)
+	}
+	groupID := body["properties"].(map[string]any)["objectId"].(string)
+	if status, _, body := r.raw(t, "PUT", "/providers/Palisade.Identity/groups/bad?api-version=2024-01-01", admin,
+		`{"properties":{"members":["nobody-by-that-name"]}}`); status != 400 {
+		t.Errorf("group with an unknown member: %d %v", status, body)
+	}
+	status, _, body = r.raw(t, "PUT", sub+"/providers/Microsoft.Authorization/roleAssignments/6f1a2b3c-0000-4000-8000-000000000003?api-version=2022-04-01", admin,
+		`{"properties":{"roleDefinitionId":"`+sub+`/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c","principalId":"`+groupID+`","principalType":"Group"}}`)
+	if status != 201 {
+		t.Fatalf("assign Contributor to the group: %d %v", status, body)
+	}
+	tok, err := r.token(context.Background(), url.Values{"grant_type": {"password"}, "client_id": {"palisade-cli"},
+		"username": {"carol"}, "password": {"carol-password-1"}, "scope": {armScope}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, _, body := r.raw(t, "PUT", sub+"/resourceGroups/carols?api-version=2025-04-01", tok, `{"location":"eastus"}`); status != 201 {
+		t.Errorf("group member writes: %d %v", status, body)
+	}
+}
