@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/palisade/palisade/identity"
 	"github.com/palisade/palisade/policy"
 	"github.com/palisade/palisade/policy/expr"
 )
@@ -117,6 +118,12 @@ func buildRequest(def *policy.Definition, resFile, params, ctxFile, operation st
 		rc, err := readJSONObject(ctxFile, "--request-context")
 		if err != nil {
 			return nil, err
+		}
+		// The identity may be given as raw token claims (amr: ["pwd","mfa"]) or already in the
+		// shape Azure hands to policy rules; ClaimsObject turns the former into the latter and
+		// leaves the latter as it is.
+		if id, ok := rc["identity"].(map[string]any); ok {
+			rc["identity"] = identity.ClaimsObject(id)
 		}
 		req.RequestContext = rc
 	} else {

@@ -187,3 +187,24 @@ func TestImportBuiltinsCommand(t *testing.T) {
 		t.Errorf("missing DIR: code %d, want 2", code)
 	}
 }
+
+// TestEvalRawTokenClaims: the request context may carry raw token claims; they are mapped to
+// the names Azure gives policy rules (amr → …/authnmethodsreferences, joined with ",").
+func TestEvalRawTokenClaims(t *testing.T) {
+	mfa := filepath.Join(libraryDir, "policyDefinitions", "General", "MFA_Deny.json")
+	if _, err := os.Stat(mfa); err != nil {
+		t.Skipf("built-in library not found: %v", err)
+	}
+	dir := t.TempDir()
+	res := writeFile(t, dir, "rg.json", `{"id":"/subscriptions/s/resourceGroups/rg","name":"rg","type":"Microsoft.Resources/subscriptions/resourceGroups","location":"eastus"}`)
+	for _, tt := range []struct {
+		amr     string
+		matched bool
+	}{{`["pwd"]`, true}, {`["pwd","mfa"]`, false}} {
+		ctx := writeFile(t, dir, "ctx.json", `{"apiVersion":"2025-04-01","identity":{"idtyp":"user","amr":`+tt.amr+`}}`)
+		out, _, code := run(t, "policy", "eval", "--definition", mfa, "--resource", res, "--request-context", ctx)
+		if code != 0 || strings.Contains(out, `"matched": true`) != tt.matched {
+			t.Errorf("amr %s: code %d\n%s", tt.amr, code, out)
+		}
+	}
+}
