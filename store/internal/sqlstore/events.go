@@ -19,27 +19,35 @@ func (t *Tx) AppendEvents(ctx context.Context, events []store.Event) error {
 	if err := t.checkWritable("append events"); err != nil {
 		return err
 	}
-	for i := range events {
-		e := &events[i]
-		if e.ID == "" {
-			e.ID = newEventID()
-		}
-		if e.Timestamp.IsZero() {
-			return fmt.Errorf("append event %s: zero timestamp: %w", e.ID, store.ErrInvalid)
-		}
-		if len(e.Body) == 0 {
-			return fmt.Errorf("append event %s: empty body: %w", e.ID, store.ErrInvalid)
-		}
+	// One INSERT carries many rows: a write records two to four events, and each statement is a
+	// round through the driver inside the store's single writer.
+	const perStatement = 50
+	l := strings.ToLower
+	for start := 0; start < len(events); start += perStatement {
+		batch := events[start:min(start+perStatement, len(events))]
 		a := &args{d: t.d}
-		l := strings.ToLower
-		sql := "INSERT INTO events (" + eventColumns + ") VALUES (" + strings.Join([]string{
-			a.add(e.ID), a.add(e.Timestamp.UnixMicro()), a.add(l(e.SubscriptionID)), a.add(l(e.TenantID)),
-			a.add(l(e.ResourceGroup)), a.add(l(e.ResourceID)), a.add(l(e.Provider)), a.add(l(e.CorrelationID)),
-			a.add(l(e.Caller)), a.add(l(e.Status)), a.add(l(e.Level)), a.add(l(e.Category)), a.add(l(e.OperationName)),
-			a.add([]byte(e.Body)),
-		}, ", ") + ")"
+		rows := make([]string, 0, len(batch))
+		for i := range batch {
+			e := &batch[i]
+			if e.ID == "" {
+				e.ID = newEventID()
+			}
+			if e.Timestamp.IsZero() {
+				return fmt.Errorf("append event %s: zero timestamp: %w", e.ID, store.ErrInvalid)
+			}
+			if len(e.Body) == 0 {
+				return fmt.Errorf("append event %s: empty body: %w", e.ID, store.ErrInvalid)
+			}
+			rows = append(rows, "("+strings.Join([]string{
+				a.add(e.ID), a.add(e.Timestamp.UnixMicro()), a.add(l(e.SubscriptionID)), a.add(l(e.TenantID)),
+				a.add(l(e.ResourceGroup)), a.add(l(e.ResourceID)), a.add(l(e.Provider)), a.add(l(e.CorrelationID)),
+				a.add(l(e.Caller)), a.add(l(e.Status)), a.add(l(e.Level)), a.add(l(e.Category)), a.add(l(e.OperationName)),
+				a.add([]byte(e.Body)),
+			}, ", ")+")")
+		}
+		sql := "INSERT INTO events (" + eventColumns + ") VALUES " + strings.Join(rows, ", ")
 		if _, err := t.conn.Exec(ctx, sql, a.vals...); err != nil {
-			return fmt.Errorf("append event %s: %w", e.ID, err)
+			return fmt.Errorf("append %d events: %w", len(batch), err)
 		}
 	}
 	return nil
