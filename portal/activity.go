@@ -41,7 +41,9 @@ type eventRow struct {
 	Operation, OperationName, Status, Time, Caller, ResourceID, ResourceGroup, Category, Level string
 	// Assignments are the policy assignments a Policy event names.
 	Assignments []policyRef
-	JSON        string
+	// Raw is the event as the list API returned it, shown indented when
+	// the row is expanded.
+	Raw json.RawMessage
 }
 
 // policyRef is an assignment named in an event's properties.policies.
@@ -81,7 +83,7 @@ func (p *Portal) loadEvents(ctx context.Context, token, sub string, q eventQuery
 		}
 		row := &eventRow{Operation: e.OperationName.Value, OperationName: e.OperationName.LocalizedValue, Status: e.Status.Value,
 			Time: e.EventTimestamp, Caller: e.Caller, ResourceID: e.ResourceID, ResourceGroup: e.ResourceGroupName,
-			Category: e.Category.Value, Level: e.Level, JSON: prettyJSON(raw)}
+			Category: e.Category.Value, Level: e.Level, Raw: raw}
 		if row.OperationName == "" {
 			row.OperationName = row.Operation
 		}
@@ -148,7 +150,7 @@ func (p *Portal) activity(w http.ResponseWriter, r *http.Request, se *session) {
 	if strings.Contains(strings.ToLower(d.Operation), "microsoft.authorization/policies/") {
 		q.Category = "Policy" // only Policy events carry these operations
 	}
-	evs, err := p.loadEvents(ctx, se.token, sub, q, 200)
+	evs, err := p.loadEvents(ctx, se.token, sub, q, 100)
 	if err != nil {
 		d.Error = err.Error()
 	}

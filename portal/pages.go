@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"time"
 )
 
 // overviewData is the Policy → Overview blade.
@@ -17,6 +16,7 @@ type overviewData struct {
 	WithOverrides     int
 	Audits, Denies    int
 	Recent            []*eventRow
+	CountedAt         string // when the event figures were counted (UTC)
 	Compliance        *complianceSummary
 	ComplianceMessage string
 }
@@ -50,25 +50,15 @@ func (p *Portal) overview(w http.ResponseWriter, r *http.Request, se *session) {
 			d.WithOverrides++
 		}
 	}
-	since := p.cfg.Now().Add(-7 * 24 * time.Hour)
-	evs, err := p.loadEvents(ctx, se.token, sub, eventQuery{From: since, Category: "Policy"}, 500)
+	sum, err := p.summary(ctx, se.token, sub)
 	if err != nil {
 		p.fail(w, r, se, err)
 		return
 	}
-	for _, e := range evs {
-		op := strings.ToLower(e.Operation)
-		switch {
-		case strings.Contains(op, "/audit/") || strings.Contains(op, "/auditaction/"):
-			d.Audits++
-		case strings.Contains(op, "/deny/") || strings.Contains(op, "/denyaction/"):
-			d.Denies++
-		}
+	d.Audits, d.Denies, d.Recent = sum.Audits, sum.Denies, sum.Recent
+	if !sum.At.IsZero() {
+		d.CountedAt = sum.At.UTC().Format("15:04:05")
 	}
-	if len(evs) > 10 {
-		evs = evs[:10]
-	}
-	d.Recent = evs
 	d.Compliance, d.ComplianceMessage = p.loadCompliance(ctx, se.token, sub)
 	p.render(w, r, http.StatusOK, "overview", se, d)
 }

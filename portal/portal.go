@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/palisade/palisade/identity"
@@ -74,6 +75,10 @@ type Portal struct {
 	pages    map[string]*template.Template
 	mux      *http.ServeMux
 	cache    policyCache
+	sums     summaries
+
+	locMu     sync.Mutex
+	locations map[string][]location // by subscription
 }
 
 // New checks cfg, parses the embedded templates and returns the portal.

@@ -160,6 +160,6 @@ func (p *Portal) listResourceGroups(ctx context.Context, token, sub string) ([]a
 	if err := p.checkRead(ctx, token, sub); err != nil {
 		return nil, err
 	}
-	groups, _, err := p.storeChildren(ctx, store.Query{ParentKey: "/subscriptions/" + strings.ToLower(sub)}, armid.ResourceGroup, 0)
+	groups, _, err := p.storeChildren(ctx, store.Query{ParentKey: "/subscriptions/" + strings.ToLower(sub), Types: []string{strings.ToLower(armid.ResourceGroupType)}}, armid.ResourceGroup, 0)
 	return groups, err
 }

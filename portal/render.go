@@ -148,6 +148,9 @@ func (p *Portal) notify(se *session, resp *armResponse, rt *retry) {
 			n.StepUp = true
 		}
 	}
+	if resp.OK() {
+		p.sums.stale()
+	}
 	p.sessions.update(func() {
 		se.flash = n
 		if n.StepUp {

@@ -123,6 +123,12 @@ type location struct {
 
 // loadLocations lists the regions for the region pickers.
 func (p *Portal) loadLocations(ctx context.Context, token, sub string) ([]location, error) {
+	p.locMu.Lock()
+	cached := p.locations[strings.ToLower(sub)]
+	p.locMu.Unlock()
+	if cached != nil {
+		return cached, nil
+	}
 	raws, err := p.list(ctx, token, withVersion("/subscriptions/"+sub+"/locations", verSubs), 0)
 	if err != nil {
 		return nil, err
@@ -135,5 +141,13 @@ func (p *Portal) loadLocations(ctx context.Context, token, sub string) ([]locati
 		}
 		out = append(out, l)
 	}
+	// The region list is the server's configuration: it does not change
+	// while it runs.
+	p.locMu.Lock()
+	if p.locations == nil {
+		p.locations = map[string][]location{}
+	}
+	p.locations[strings.ToLower(sub)] = out
+	p.locMu.Unlock()
 	return out, nil
 }
