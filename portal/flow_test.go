@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/palisade/palisade/builtin"
 )
@@ -182,6 +183,19 @@ func assignEditRefuseStepUp(t *testing.T, s *stack) {
 	pg = admin.get("/portal/activity?operation=" + url.QueryEscape("Microsoft.Authorization/policies/audit/action"))
 	if !strings.Contains(pg.Body, "stweb02") || !strings.Contains(pg.Body, `class="assignment-link"`) {
 		t.Fatalf("audit event not in activity log: %s", pg.Body)
+	}
+
+	// The overview counts it (recounted in the background, so poll).
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		pg = admin.get("/portal/")
+		if strings.Contains(pg.Body, `id="count-audits">1<`) && strings.Contains(pg.Body, "stweb02") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("overview never counted the audit event: %s", pg.Body)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -68,7 +68,10 @@ type wizardForm struct {
 	Params                          map[string]string
 	OnlyNeeded                      bool
 	DefaultMessage                  string
-	RefMessages                     map[string]string
+	// AssignedBy is the signed-in user's name, recorded in the
+	// assignment's metadata as the Azure portal does.
+	AssignedBy  string
+	RefMessages map[string]string
 	// Errors are validation messages keyed by form field ("scope",
 	// "sel.0", "param.effect", …); "" holds errors with no field.
 	Errors map[string]string
@@ -258,7 +261,10 @@ func (f *wizardForm) body(def *definition) ([]byte, error) {
 		f.Errors["name"] = "The resource name is not valid."
 	}
 	pr := assignmentProps{DisplayName: f.DisplayName, Description: f.Description, DefinitionVersion: f.DefinitionVersion,
-		EnforcementMode: "Default", Metadata: map[string]any{"assignedBy": "Palisade portal"}}
+		EnforcementMode: "Default"}
+	if f.AssignedBy != "" {
+		pr.Metadata = map[string]any{"assignedBy": f.AssignedBy}
+	}
 	if def != nil {
 		pr.PolicyDefinitionID = def.ID
 	}

@@ -80,6 +80,7 @@ func (p *Portal) wizardPost(w http.ResponseWriter, r *http.Request, se *session)
 // next to their fields.
 func (p *Portal) wizardSubmit(w http.ResponseWriter, r *http.Request, se *session, f *wizardForm) {
 	ctx := r.Context()
+	f.AssignedBy = assignedBy(se)
 	var def *definition
 	if f.DefinitionID != "" {
 		def, _ = p.loadDefinition(ctx, se.token, f.DefinitionID)
@@ -139,6 +140,7 @@ func firstErrorTab(f *wizardForm) string {
 // renderWizard loads what the tabs need and shows the wizard.
 func (p *Portal) renderWizard(w http.ResponseWriter, r *http.Request, se *session, f *wizardForm, status int, showErrors bool) {
 	ctx := r.Context()
+	f.AssignedBy = assignedBy(se)
 	sub, err := p.subscriptionOf(ctx, se)
 	if err != nil {
 		p.fail(w, r, se, err)
@@ -198,4 +200,12 @@ func (p *Portal) renderWizard(w http.ResponseWriter, r *http.Request, se *sessio
 	}
 	d.Body, d.Path = string(body), "PUT "+withVersion(f.assignmentPath(), verPolicy)
 	p.render(w, r, status, "wizard", se, d)
+}
+
+// assignedBy is the name the assignment's metadata records.
+func assignedBy(se *session) string {
+	if se.displayName != "" {
+		return se.displayName
+	}
+	return se.user
 }
