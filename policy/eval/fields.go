@@ -173,7 +173,11 @@ func hasPathPrefix(p, prefix aliases.Path) bool {
 		return false
 	}
 	for i, seg := range prefix {
-		if seg.Wildcard != p[i].Wildcard || (!seg.Wildcard && !strings.EqualFold(seg.Name, p[i].Name)) {
+		if seg.Wildcard != p[i].Wildcard {
+			return false
+		}
+		// Paths resolved from the same alias share their names, so == settles almost every case.
+		if !seg.Wildcard && seg.Name != p[i].Name && !strings.EqualFold(seg.Name, p[i].Name) {
 			return false
 		}
 	}
