@@ -157,7 +157,7 @@ func (p *PolicyHandlers) putAssignment(w http.ResponseWriter, req *Request, patc
 	ctx := req.HTTP.Context()
 	var stored *store.Document
 	err = p.h.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		if err := p.scopeExists(ctx, tx, scope); err != nil {
+		if err := CheckScope(ctx, tx, scope); err != nil {
 			return err
 		}
 		target, err := LoadTarget(ctx, tx, a.PolicyDefinitionID)
@@ -170,13 +170,9 @@ func (p *PolicyHandlers) putAssignment(w http.ResponseWriter, req *Request, patc
 		if err := a.CheckAgainst(target); err != nil {
 			return parameterError(req.ID.Name(), err)
 		}
-		old, err := getPolicyDoc(ctx, tx, req.ID.Key())
+		oldBody, err := existingBody(ctx, tx, req.ID.Key())
 		if err != nil {
 			return err
-		}
-		var oldBody []byte
-		if old != nil {
-			oldBody = old.Body
 		}
 		props["scope"] = scope.String()
 		if _, ok := props["enforcementMode"]; !ok {
@@ -192,12 +188,7 @@ func (p *PolicyHandlers) putAssignment(w http.ResponseWriter, req *Request, patc
 		if a.Identity != nil {
 			extra["identity"] = assignmentIdentity(a.Identity, oldBody, p.h.cfg.TenantID)
 		}
-		id := canonicalID(req.ID)
-		body, err := policyEnvelope(id, "Microsoft.Authorization/policyAssignments", props, extra, newSystemData(req, oldBody))
-		if err != nil {
-			return err
-		}
-		stored, err = putPolicyDoc(ctx, tx, id, body)
+		stored, err = storePolicyObject(ctx, tx, req, "Microsoft.Authorization/policyAssignments", props, extra, oldBody)
 		return err
 	})
 	if err != nil {

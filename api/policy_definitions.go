@@ -130,27 +130,19 @@ func (p *PolicyHandlers) putDefinition(w http.ResponseWriter, req *Request) erro
 	ctx := req.HTTP.Context()
 	var stored *store.Document
 	err = p.h.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		if err := p.scopeExists(ctx, tx, scope); err != nil {
+		if err := CheckScope(ctx, tx, scope); err != nil {
 			return err
 		}
-		old, err := getPolicyDoc(ctx, tx, req.ID.Key())
+		oldBody, err := existingBody(ctx, tx, req.ID.Key())
 		if err != nil {
 			return err
 		}
-		if old != nil {
-			if err := checkParameterUpdate(old.Body, def); err != nil {
+		if oldBody != nil {
+			if err := checkParameterUpdate(oldBody, def); err != nil {
 				return err
 			}
 		}
-		var oldBody []byte
-		if old != nil {
-			oldBody = old.Body
-		}
-		body, err := policyEnvelope(canonicalID(req.ID), "Microsoft.Authorization/policyDefinitions", props, nil, newSystemData(req, oldBody))
-		if err != nil {
-			return err
-		}
-		stored, err = putPolicyDoc(ctx, tx, canonicalID(req.ID), body)
+		stored, err = storePolicyObject(ctx, tx, req, "Microsoft.Authorization/policyDefinitions", props, nil, oldBody)
 		return err
 	})
 	if err != nil {

@@ -50,7 +50,7 @@ func (p *PolicyHandlers) putExemption(w http.ResponseWriter, req *Request) error
 	var stored *store.Document
 	created := false
 	err = p.h.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		if err := p.scopeExists(ctx, tx, scope); err != nil {
+		if err := CheckScope(ctx, tx, scope); err != nil {
 			return err
 		}
 		aid, err := armid.Parse(e.PolicyAssignmentID)
@@ -74,21 +74,12 @@ func (p *PolicyHandlers) putExemption(w http.ResponseWriter, req *Request) error
 				return err
 			}
 		}
-		old, err := getPolicyDoc(ctx, tx, req.ID.Key())
+		oldBody, err := existingBody(ctx, tx, req.ID.Key())
 		if err != nil {
 			return err
 		}
-		var oldBody []byte
-		if old != nil {
-			oldBody = old.Body
-		}
-		created = old == nil
-		id := canonicalID(req.ID)
-		body, err := policyEnvelope(id, "Microsoft.Authorization/policyExemptions", props, nil, newSystemData(req, oldBody))
-		if err != nil {
-			return err
-		}
-		stored, err = putPolicyDoc(ctx, tx, id, body)
+		created = oldBody == nil
+		stored, err = storePolicyObject(ctx, tx, req, "Microsoft.Authorization/policyExemptions", props, nil, oldBody)
 		return err
 	})
 	if err != nil {

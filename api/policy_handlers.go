@@ -84,42 +84,6 @@ func policyScopeAllowed(scope armid.ID, kind string) bool {
 	return true
 }
 
-// scopeExists checks that the scope of a new policy object exists (the subscription, resource
-// group, management group or resource).
-func (p *PolicyHandlers) scopeExists(ctx context.Context, tx store.Tx, scope armid.ID) error {
-	switch scope.Kind() {
-	case armid.Tenant:
-		return nil
-	case armid.Subscription:
-		if _, err := tx.Get(ctx, scope.Key()); errors.Is(err, store.ErrNotFound) {
-			return subscriptionNotFound(scope.SubscriptionID())
-		} else if err != nil {
-			return err
-		}
-		return nil
-	case armid.ResourceGroup:
-		if _, err := tx.Get(ctx, scope.Key()); errors.Is(err, store.ErrNotFound) {
-			return resourceGroupNotFound(scope.ResourceGroup())
-		} else if err != nil {
-			return err
-		}
-		return nil
-	case armid.ManagementGroup:
-		if _, err := tx.Get(ctx, scope.Key()); errors.Is(err, store.ErrNotFound) {
-			return managementGroupNotFound(scope.Name())
-		} else if err != nil {
-			return err
-		}
-		return nil
-	}
-	if _, err := tx.Get(ctx, scope.Key()); errors.Is(err, store.ErrNotFound) {
-		return resourceNotFound(scope.Type(), scope.Name(), scope.ResourceGroup())
-	} else if err != nil {
-		return err
-	}
-	return nil
-}
-
 // validationError turns policy validation errors into ARM's 400, choosing the code by where the
 // first problem is: InvalidPolicyRule for the rule, InvalidPolicyParameters for parameters,
 // InvalidRequestContent otherwise. The message lists every problem with its JSON path.
@@ -189,7 +153,28 @@ func newSystemData(req *Request, stored []byte) systemData {
 	return sd
 }
 
-// getStored reads a document, or nil when it does not exist.
+// existingBody returns the stored body of the object at key, or nil when there is none.
+func existingBody(ctx context.Context, tx store.Tx, key string) ([]byte, error) {
+	d, err := getPolicyDoc(ctx, tx, key)
+	if d == nil || err != nil {
+		return nil, err
+	}
+	return d.Body, nil
+}
+
+// storePolicyObject writes the policy object at req.ID: its envelope with props (and extra
+// top-level fields), and systemData that keeps the creation stamp of oldBody, the object it
+// replaces (nil for a new one).
+func storePolicyObject(ctx context.Context, tx store.Tx, req *Request, typ string, props, extra map[string]any, oldBody []byte) (*store.Document, error) {
+	id := canonicalID(req.ID)
+	body, err := policyEnvelope(id, typ, props, extra, newSystemData(req, oldBody))
+	if err != nil {
+		return nil, err
+	}
+	return putPolicyDoc(ctx, tx, id, body)
+}
+
+// getPolicyDoc reads a document, or nil when it does not exist.
 func getPolicyDoc(ctx context.Context, tx store.Tx, key string) (*store.Document, error) {
 	d, err := tx.Get(ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
@@ -198,7 +183,7 @@ func getPolicyDoc(ctx context.Context, tx store.Tx, key string) (*store.Document
 	return d, err
 }
 
-// writePolicyDoc stores a policy object and answers with it.
+// putPolicyDoc stores a policy object.
 func putPolicyDoc(ctx context.Context, tx store.Tx, id armid.ID, body json.RawMessage) (*store.Document, error) {
 	doc, err := store.NewDocument(id, body)
 	if err != nil {

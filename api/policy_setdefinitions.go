@@ -108,31 +108,22 @@ func (p *PolicyHandlers) putSetDefinition(w http.ResponseWriter, req *Request, i
 	var stored *store.Document
 	created := false
 	err = p.h.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		if err := p.scopeExists(ctx, tx, scope); err != nil {
+		if err := CheckScope(ctx, tx, scope); err != nil {
 			return err
 		}
 		if err := checkMembers(ctx, tx, set, scope); err != nil {
 			return err
 		}
-		old, err := getPolicyDoc(ctx, tx, req.ID.Key())
+		oldBody, err := existingBody(ctx, tx, req.ID.Key())
 		if err != nil {
 			return err
 		}
-		var oldBody []byte
-		if old != nil {
-			oldBody = old.Body
-		}
-		created = old == nil
+		created = oldBody == nil
 		typ := "Microsoft.Authorization/policySetDefinitions"
 		if isVersion {
 			typ += "/versions"
 		}
-		id := canonicalID(req.ID)
-		body, err := policyEnvelope(id, typ, props, nil, newSystemData(req, oldBody))
-		if err != nil {
-			return err
-		}
-		stored, err = putPolicyDoc(ctx, tx, id, body)
+		stored, err = storePolicyObject(ctx, tx, req, typ, props, nil, oldBody)
 		return err
 	})
 	if err != nil {

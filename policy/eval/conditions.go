@@ -249,26 +249,11 @@ func (c *compiler) fieldCountNode(v any, path string, where node, op *operator, 
 	c.fieldCount[ref.alias]++
 	return func(s *state) (bool, error) {
 		list := ref.members(s, s.in.Resource)
-		n := int64(len(list))
-		if where != nil {
-			n = 0
-			// Alias paths are absolute, so the scope binds the counted path itself; fields under it
-			// then read the current member (see fieldRef.read).
-			full := ref.pathFor(s)
-			s.pauseTrace()
-			for _, m := range list {
-				s.scopes = append(s.scopes, scope{path: full, elem: m})
-				r, err := where(s)
-				s.scopes = s.scopes[:len(s.scopes)-1]
-				if err != nil {
-					s.resumeTrace()
-					return false, err
-				}
-				if r {
-					n++
-				}
-			}
-			s.resumeTrace()
+		// Alias paths are absolute, so the scope binds the counted path itself; fields under it
+		// then read the current member (see fieldRef.read).
+		n, err := s.countWhere(list, where, scope{path: ref.pathFor(s)})
+		if err != nil {
+			return false, err
 		}
 		return s.testCount(ref.text, n, op, target)
 	}
@@ -298,26 +283,37 @@ func (c *compiler) valueCountNode(v any, path, name string, where node, op *oper
 		if err := s.addIterations(len(list)); err != nil {
 			return false, &EvalError{Expression: src.text, Err: err}
 		}
-		n := int64(len(list))
-		if where != nil {
-			n = 0
-			s.pauseTrace()
-			for _, m := range list {
-				s.scopes = append(s.scopes, scope{name: name, elem: m})
-				r, err := where(s)
-				s.scopes = s.scopes[:len(s.scopes)-1]
-				if err != nil {
-					s.resumeTrace()
-					return false, err
-				}
-				if r {
-					n++
-				}
-			}
-			s.resumeTrace()
+		n, err := s.countWhere(list, where, scope{name: name})
+		if err != nil {
+			return false, err
 		}
 		return s.testCount(fmt.Sprint(src.display()), n, op, target)
 	}
+}
+
+// countWhere counts the members for which where holds, evaluating it once per member with sc
+// bound to that member (as if it were the array's only member). Without where every member counts.
+// Expressions inside where are not traced: Azure reports the count, not its iterations.
+func (s *state) countWhere(list []any, where node, sc scope) (int64, error) {
+	if where == nil {
+		return int64(len(list)), nil
+	}
+	var n int64
+	s.pauseTrace()
+	defer s.resumeTrace()
+	for _, m := range list {
+		sc.elem = m
+		s.scopes = append(s.scopes, sc)
+		r, err := where(s)
+		s.scopes = s.scopes[:len(s.scopes)-1]
+		if err != nil {
+			return 0, err
+		}
+		if r {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // testCount compares a count with the operator's target.
