@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/palisade/palisade/builtin"
 )
@@ -287,4 +288,50 @@ func TestBrowserMFATutorial(t *testing.T) {
 	admin.shot("activity-audit-event")
 	admin.run("follow link", press(".assignment-link"), chromedp.WaitVisible(chromedp.CSS("#assignment-title")))
 	admin.shot("assignment-from-event")
+
+	// 8. Keyboard: the first Tab reaches the skip link; arrow keys move
+	// between the wizard's tabs.
+	admin.run("keyboard", chromedp.Navigate(base+"assign"), chromedp.WaitVisible(chromedp.CSS("#wizard")), chromedp.KeyEvent("\t"))
+	if got := admin.eval(`document.activeElement.textContent.trim()`); got != "Skip to main content" {
+		t.Fatalf("first Tab focuses %q", got)
+	}
+	admin.run("tab keys", chromedp.Focus(chromedp.CSS("#tab-basics")), chromedp.KeyEvent(kb.ArrowRight))
+	if got := admin.eval(`document.activeElement.id`); got != "tab-parameters" {
+		t.Fatalf("ArrowRight on the Basics tab focuses %q", got)
+	}
+
+	// 9. A narrow window: no page scrolls sideways.
+	for _, page := range []string{"", "assign", "assignments", "activity", "definitions?q=multi-factor"} {
+		admin.run("narrow "+page, chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+page), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		if got := admin.eval(overflowJS); got != "" {
+			admin.shot("narrow-overflow")
+			t.Fatalf("page %q scrolls sideways at 390 px; too wide: %s", page, got)
+		}
+	}
+	admin.shot("narrow-definitions")
+	admin.run("reset", chromedp.EmulateReset())
+}
+
+// overflowJS lists the elements that stick out of the window on the
+// right (empty when the page does not scroll sideways).
+const overflowJS = `(function(){
+  if (document.documentElement.scrollWidth <= window.innerWidth + 1) { return ""; }
+  var out = [];
+  document.querySelectorAll("body *").forEach(function (e) {
+    var r = e.getBoundingClientRect();
+    if (r.right > window.innerWidth + 1 && out.length < 5) { out.push(e.tagName + "#" + e.id + "." + e.className + " " + Math.round(r.right)); }
+  });
+  return out.join(", ") || "document " + document.documentElement.scrollWidth;
+})()`
+
+// eval returns a string JavaScript expression's value.
+func (b *tab) eval(js string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		b.t.Fatalf("%s: eval %s: %v", b.name, js, err)
+	}
+	return s
 }
