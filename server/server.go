@@ -22,6 +22,7 @@ import (
 
 	"github.com/palisade/palisade/api"
 	"github.com/palisade/palisade/identity"
+	"github.com/palisade/palisade/portal"
 	"github.com/palisade/palisade/store"
 	"github.com/palisade/palisade/store/sqlite"
 )
@@ -98,6 +99,7 @@ type Server struct {
 
 	ident    *identity.Service
 	verifier *identity.Verifier
+	portal   http.Handler
 	arm      *api.Handler
 	subID    string
 
@@ -190,6 +192,12 @@ func New(cfg Config) (_ *Server, err error) {
 	if err := s.bootstrap(ctx); err != nil {
 		return nil, err
 	}
+	pt, err := portal.New(portal.Config{API: s.arm, Identity: s.ident, Store: s.st, SubscriptionID: s.subID,
+		SecureCookies: useTLS, Logger: s.log, Now: cfg.Now})
+	if err != nil {
+		return nil, fmt.Errorf("portal: %w", err)
+	}
+	s.portal = pt.Handler()
 	mux := http.NewServeMux()
 	idh := s.ident.Handler()
 	mux.Handle("/", s.count(s.route(idh)))
@@ -211,6 +219,15 @@ func (s *Server) route(idh http.Handler) http.Handler {
 				idh.ServeHTTP(w, r)
 				return
 			}
+		}
+		if s.portal != nil && (strings.HasPrefix(p, "portal/") || p == "portal") {
+			s.portal.ServeHTTP(w, r)
+			return
+		}
+		if p == "" && r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {
+			// A browser opening the server's address lands in the portal.
+			http.Redirect(w, r, portal.DefaultPrefix, http.StatusFound)
+			return
 		}
 		if p == "metadata/endpoints" {
 			s.serveMetadata(w, r)
