@@ -1,9 +1,10 @@
-package portal
+package portal_test
 
 import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sort"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/palisade/palisade/builtin"
+	"github.com/palisade/palisade/portal"
 )
 
 // seedLarge fills the store through the ARM API with resources resources
@@ -18,20 +20,20 @@ import (
 // at the subscription, half at the resource groups), as the admin.
 func seedLarge(b testing.TB, s *stack, resources, assignments int) {
 	ctx := context.Background()
-	res, err := s.portal.passwordGrant(ctx, "admin", adminPassword, s.code(b, adminTOTP))
+	res, err := s.portal.TestPasswordGrant(ctx, "admin", adminPassword, s.code(b, adminTOTP))
 	if err != nil || res.AccessToken == "" {
 		b.Fatalf("admin token: %v", err)
 	}
 	tok := res.AccessToken
 	put := func(path string, body string) {
-		r, err := s.portal.call(ctx, tok, http.MethodPut, path, []byte(body))
+		r, err := s.portal.TestCall(ctx, tok, http.MethodPut, path, []byte(body))
 		if err != nil || !r.OK() {
 			b.Fatalf("PUT %s: %v %d %s", path, err, r.Status, r.Body)
 		}
 	}
 	const groups = 20
 	for g := 0; g < groups; g++ {
-		put(fmt.Sprintf("/subscriptions/%s/resourcegroups/rg-%02d?api-version=%s", testSub, g, verResources), `{"location":"eastus"}`)
+		put(fmt.Sprintf("/subscriptions/%s/resourcegroups/rg-%02d?api-version=%s", testSub, g, portal.VerResources), `{"location":"eastus"}`)
 	}
 	regions := []string{"eastus", "westus2", "westeurope", "northeurope"}
 	var wg sync.WaitGroup
@@ -47,7 +49,7 @@ func seedLarge(b testing.TB, s *stack, resources, assignments int) {
 	}
 	for i := 0; i < resources; i++ {
 		path := fmt.Sprintf("/subscriptions/%s/resourceGroups/rg-%02d/providers/Microsoft.Storage/storageAccounts/st%05d?api-version=%s",
-			testSub, i%groups, i, verResources)
+			testSub, i%groups, i, portal.VerResources)
 		body := fmt.Sprintf(`{"location":%q,"tags":{"env":"bench"},"properties":{"supportsHttpsTrafficOnly":true}}`, regions[i%len(regions)])
 		work <- func() { put(path, body) }
 	}
@@ -56,7 +58,7 @@ func seedLarge(b testing.TB, s *stack, resources, assignments int) {
 		if i%2 == 1 {
 			scope += fmt.Sprintf("/resourceGroups/rg-%02d", i%groups)
 		}
-		path := fmt.Sprintf("%s/providers/Microsoft.Authorization/policyAssignments/bench-%04d?api-version=%s", scope, i, verPolicy)
+		path := fmt.Sprintf("%s/providers/Microsoft.Authorization/policyAssignments/bench-%04d?api-version=%s", scope, i, portal.VerPolicy)
 		body := fmt.Sprintf(`{"properties":{"displayName":"Bench assignment %d","policyDefinitionId":%q,"parameters":{"effect":{"value":"Audit"}},
 			"resourceSelectors":[{"name":"r","selectors":[{"kind":"resourceLocation","in":["westus3"]}]}],
 			"nonComplianceMessages":[{"message":"bench"}]}}`, i, builtin.MFACreateUpdateID)
@@ -102,12 +104,12 @@ func BenchmarkPagesLargeStore(b *testing.B) {
 			for b.Loop() {
 				req, _ := http.NewRequest(http.MethodGet, "http://portal.test"+page, nil)
 				req.AddCookie(cookie)
-				w := &recorder{header: http.Header{}}
+				w := httptest.NewRecorder()
 				t0 := time.Now()
 				h.ServeHTTP(w, req)
 				times = append(times, time.Since(t0))
-				if w.status != http.StatusOK {
-					b.Fatalf("GET %s: %d %.300s", page, w.status, w.body.String())
+				if w.Code != http.StatusOK {
+					b.Fatalf("GET %s: %d %.300s", page, w.Code, w.Body.String())
 				}
 			}
 			sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
@@ -124,7 +126,7 @@ func signedInCookie(b testing.TB, s *stack) *http.Cookie {
 	br.signIn(s, "admin", adminPassword, adminTOTP)
 	u, _ := url.Parse(s.web.URL + "/portal/")
 	for _, c := range br.hc.Jar.Cookies(u) {
-		if c.Name == cookieName {
+		if c.Name == portal.CookieName {
 			return c
 		}
 	}

@@ -1,4 +1,4 @@
-package portal
+package portal_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/palisade/palisade/builtin"
+	"github.com/palisade/palisade/portal"
 )
 
 // chromium returns the browser the browser tests drive, or skips the test.
@@ -199,11 +200,11 @@ func TestBrowserMFATutorial(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#param-effect"), "Audit"))
 	admin.shot("wizard-parameters")
 	admin.run("messages", press("#tab-noncompliance"), chromedp.WaitVisible(chromedp.CSS("#ncm-default")),
-		chromedp.SendKeys(chromedp.CSS("#ncm-default"), mfaMessage))
+		chromedp.SendKeys(chromedp.CSS("#ncm-default"), portal.MFAMessage))
 	admin.shot("wizard-noncompliance")
 	admin.run("review", press("#tab-review"), chromedp.WaitVisible(chromedp.CSS("#review-json")))
 	body := admin.text("#review-json")
-	for _, want := range []string{`"resourceLocation"`, `"westus2"`, mfaMessage, builtin.MFACreateUpdateID, `"effect"`} {
+	for _, want := range []string{`"resourceLocation"`, `"westus2"`, portal.MFAMessage, builtin.MFACreateUpdateID, `"effect"`} {
 		if !strings.Contains(body, want) {
 			t.Fatalf("review JSON lacks %s:\n%s", want, body)
 		}
@@ -252,7 +253,7 @@ func TestBrowserMFATutorial(t *testing.T) {
 	// East US has the Deny override: refused with the message.
 	create("stweb01", "eastus")
 	n := dev.text("#notification")
-	if !strings.Contains(n, "disallowed by policy") || !strings.Contains(n, mfaMessage) || !strings.Contains(n, "Sign in with MFA and retry") {
+	if !strings.Contains(n, "disallowed by policy") || !strings.Contains(n, portal.MFAMessage) || !strings.Contains(n, "Sign in with MFA and retry") {
 		t.Fatalf("refusal notification: %s", n)
 	}
 	dev.shot("refused")

@@ -1,4 +1,4 @@
-package portal
+package portal_test
 
 import (
 	"context"
@@ -9,13 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/palisade/palisade/builtin"
+	"github.com/palisade/palisade/portal"
 )
-
-// nonComplianceMessage is the message the MFA tutorial's assignment
-// carries (learn.microsoft.com, "Tutorial: Enforce multifactor
-// authentication for Azure resource management with Azure Policy").
-const mfaMessage = "Sign in with multifactor authentication to create or update resources."
 
 // addUser creates a user without an authenticator and, when role
 // assignments are served, makes them Contributor on the subscription.
@@ -26,14 +21,14 @@ func addUser(t *testing.T, s *stack, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := s.portal.passwordGrant(ctx, "admin", adminPassword, s.code(t, adminTOTP))
+	res, err := s.portal.TestPasswordGrant(ctx, "admin", adminPassword, s.code(t, adminTOTP))
 	if err != nil || res.AccessToken == "" {
 		t.Fatalf("admin token: %v %+v", err, res)
 	}
 	body, _ := json.Marshal(map[string]any{"properties": map[string]any{
 		"roleDefinitionId": "/subscriptions/" + testSub + "/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c",
 		"principalId":      u.ObjectID, "principalType": "User"}})
-	resp, err := s.portal.call(ctx, res.AccessToken, http.MethodPut,
+	resp, err := s.portal.TestCall(ctx, res.AccessToken, http.MethodPut,
 		"/subscriptions/"+testSub+"/providers/Microsoft.Authorization/roleAssignments/"+u.ObjectID+"?api-version=2022-04-01", body)
 	if err != nil {
 		t.Fatal(err)
@@ -41,28 +36,10 @@ func addUser(t *testing.T, s *stack, name string) {
 	t.Logf("role assignment for %s: %d", name, resp.Status)
 }
 
-// wizardForm is the form a user fills in to assign the MFA definition at
-// rg-web, with a resourceLocation selector and a non-compliance message.
-func tutorialForm() url.Values {
-	return url.Values{
-		"name": {"mfa-rg-web"}, "tab": {"basics"},
-		"scope":        {"/subscriptions/" + testSub + "/resourceGroups/rg-web"},
-		"definitionId": {builtin.MFACreateUpdateID},
-		"displayName":  {"Require MFA for resource writes"},
-		"enforcement":  {"Enabled"},
-		"sel.count":    {"1"}, "sel.0.name": {"low-risk regions"},
-		"sel.0.resourceLocation.on": {"1"}, "sel.0.resourceLocation.op": {"in"},
-		"sel.0.resourceLocation.values": {"eastus", "westus2"},
-		"param.effect":                  {"Audit"},
-		"ncm.default":                   {mfaMessage},
-		"ov.count":                      {"0"},
-	}
-}
-
 func TestAssignEditRefuseStepUp(t *testing.T) {
 	t.Run("store reads", func(t *testing.T) { assignEditRefuseStepUp(t, startStack(t)) })
 	t.Run("ARM reads only", func(t *testing.T) {
-		assignEditRefuseStepUp(t, startStack(t, func(c *Config) { c.Store = nil; c.SubscriptionID = "" }))
+		assignEditRefuseStepUp(t, startStack(t, func(c *portal.Config) { c.Store = nil; c.SubscriptionID = "" }))
 	})
 }
 
@@ -92,7 +69,7 @@ func assignEditRefuseStepUp(t *testing.T, s *stack) {
 	}
 
 	// Review + create shows the exact JSON.
-	form := tutorialForm()
+	form := portal.TutorialForm()
 	form.Set("action", "tab:review")
 	pg = admin.post("/portal/assign", "/portal/assign", form)
 	if !strings.Contains(pg.Body, `&#34;resourceLocation&#34;`) || !strings.Contains(pg.Body, "PUT /subscriptions/"+testSub+"/resourceGroups/rg-web/providers/Microsoft.Authorization/policyAssignments/mfa-rg-web") {
@@ -107,7 +84,7 @@ func assignEditRefuseStepUp(t *testing.T, s *stack) {
 	}
 	id := "/subscriptions/" + testSub + "/resourceGroups/rg-web/providers/Microsoft.Authorization/policyAssignments/mfa-rg-web"
 	pg = admin.get("/portal/assignment?id=" + url.QueryEscape(id))
-	if !strings.Contains(pg.Body, mfaMessage) || !strings.Contains(pg.Body, "westus2") {
+	if !strings.Contains(pg.Body, portal.MFAMessage) || !strings.Contains(pg.Body, "westus2") {
 		t.Fatalf("assignment page: %s", pg.Body)
 	}
 
@@ -116,7 +93,7 @@ func assignEditRefuseStepUp(t *testing.T, s *stack) {
 	if !strings.Contains(pg.Body, `value="low-risk regions"`) || !strings.Contains(pg.Body, "Edit assignment") {
 		t.Fatalf("edit form not filled: %s", pg.Body)
 	}
-	form = tutorialForm()
+	form = portal.TutorialForm()
 	form.Set("edit", "1")
 	form.Set("assignmentId", id)
 	form.Set("action", "addOverride")
@@ -148,7 +125,7 @@ func assignEditRefuseStepUp(t *testing.T, s *stack) {
 		t.Fatalf("create resource: %d %s", pg.Status, pg.Body)
 	}
 	pg = dev.get(pg.Location)
-	if !strings.Contains(pg.Body, "disallowed by policy") || !strings.Contains(pg.Body, mfaMessage) || !strings.Contains(pg.Body, "Sign in with MFA and retry") {
+	if !strings.Contains(pg.Body, "disallowed by policy") || !strings.Contains(pg.Body, portal.MFAMessage) || !strings.Contains(pg.Body, "Sign in with MFA and retry") {
 		t.Fatalf("refusal notification: %s", pg.Body)
 	}
 	pg = dev.post("/portal/stepup", "/portal/stepup", url.Values{"password": {userPassword}})
@@ -211,4 +188,30 @@ func between(s, from, to string) string {
 		return ""
 	}
 	return s[:j]
+}
+
+// TestServerValidationShownAtField sends an assignment the form accepts but
+// ARM refuses (an effect outside the definition's allowed values) and
+// expects ARM's message next to the parameter, on the Parameters tab.
+func TestServerValidationShownAtField(t *testing.T) {
+	s := startStack(t)
+	b := s.browser(t)
+	b.signIn(s, "admin", adminPassword, adminTOTP)
+	b.post("/portal/resourcegroups", "/portal/resourcegroups", url.Values{"name": {"rg-web"}, "location": {"eastus"}})
+	form := portal.TutorialForm()
+	form.Set("param.effect", "Bogus")
+	form.Set("action", "create")
+	pg := b.post("/portal/assign", "/portal/assign", form)
+	if pg.Status < 400 {
+		t.Fatalf("status %d, want ARM's refusal", pg.Status)
+	}
+	panel := between(pg.Body, `id="panel-parameters"`, `</section>`)
+	if strings.Contains(between(pg.Body, `id="panel-parameters"`, `>`), "hidden") {
+		t.Fatalf("the Parameters tab is not the one shown")
+	}
+	errText := between(between(panel, `id="param-effect"`, `</div>`), `class="field-error" role="alert">`, `<`)
+	if errText == "" || !strings.Contains(strings.ToLower(errText), "bogus") {
+		t.Fatalf("no error next to the effect parameter; panel:\n%s", panel)
+	}
+	t.Logf("ARM's message next to the field: %s", errText)
 }

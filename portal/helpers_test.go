@@ -1,4 +1,4 @@
-package portal
+package portal_test
 
 import (
 	"bytes"
@@ -18,12 +18,13 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/palisade/palisade/identity"
+	"github.com/palisade/palisade/portal"
 	"github.com/palisade/palisade/server"
 )
 
 const (
 	testTenant    = "72f988bf-86f1-41af-91ab-2d7cd011db47"
-	testSub       = "00000000-0000-0000-0000-00000000aaaa"
+	testSub       = portal.TestSub
 	adminPassword = "correct horse battery staple"
 	// adminTOTP is the administrator's fixed authenticator seed.
 	adminTOTP    = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -52,7 +53,7 @@ func (c *clock) Advance(d time.Duration) {
 // stack is a running server with the portal served beside it.
 type stack struct {
 	srv    *server.Server
-	portal *Portal
+	portal *portal.Portal
 	web    *httptest.Server
 	clock  *clock
 }
@@ -61,7 +62,7 @@ type stack struct {
 // and serves the portal and the server's handlers from one test server:
 // the portal's prefix to the portal, the issuer's paths to the issuer and
 // everything else to the ARM API.
-func startStack(t testing.TB, mod ...func(*Config)) *stack {
+func startStack(t testing.TB, mod ...func(*portal.Config)) *stack {
 	t.Helper()
 	c := &clock{}
 	srv, err := server.New(server.Config{
@@ -76,16 +77,16 @@ func startStack(t testing.TB, mod ...func(*Config)) *stack {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
-	cfg := Config{API: srv.API(), Identity: srv.Identity(), Store: srv.Store(), SubscriptionID: srv.SubscriptionID(), Now: c.Now}
+	cfg := portal.Config{API: srv.API(), Identity: srv.Identity(), Store: srv.Store(), SubscriptionID: srv.SubscriptionID(), Now: c.Now}
 	for _, m := range mod {
 		m(&cfg)
 	}
-	p, err := New(cfg)
+	p, err := portal.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle(DefaultPrefix, p.Handler())
+	mux.Handle(portal.DefaultPrefix, p.Handler())
 	mux.Handle("/", srv.API())
 	web := httptest.NewServer(mux)
 	t.Cleanup(func() {

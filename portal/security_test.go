@@ -1,10 +1,14 @@
-package portal
+package portal_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/palisade/palisade/portal"
 )
 
 // forms are every form the portal serves: the page it is on and what it
@@ -116,14 +120,14 @@ func TestSessionCookieAttributes(t *testing.T) {
 		t.Errorf("Content-Security-Policy = %q", csp)
 	}
 	// Under TLS (or SecureCookies) the cookie is Secure.
-	p, err := New(Config{API: s.srv.API(), Identity: s.srv.Identity(), SecureCookies: true})
+	p, err := portal.New(portal.Config{API: s.srv.API(), Identity: s.srv.Identity(), SecureCookies: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &recorder{header: http.Header{}}
+	w := httptest.NewRecorder()
 	r, _ := http.NewRequest(http.MethodGet, "http://x/portal/signin", nil)
 	p.Handler().ServeHTTP(w, r)
-	if c := w.header.Get("Set-Cookie"); !strings.Contains(c, "Secure") {
+	if c := w.Header().Get("Set-Cookie"); !strings.Contains(c, "Secure") {
 		t.Errorf("SecureCookies cookie %q is not Secure", c)
 	}
 }
@@ -145,5 +149,23 @@ func TestWrongPasswordAndCode(t *testing.T) {
 	}
 	if pg = b.get("/portal/"); pg.Status != http.StatusSeeOther {
 		t.Fatalf("a wrong code signed the user in: %d", pg.Status)
+	}
+}
+
+// TestTokenRefreshedWhenExpired moves the clock past the access token's
+// lifetime: the next page refreshes the token with the refresh token
+// instead of sending the user back to sign in.
+func TestTokenRefreshedWhenExpired(t *testing.T) {
+	s := startStack(t, func(c *portal.Config) { c.IdleTimeout = 24 * time.Hour })
+	b := s.browser(t)
+	b.signIn(s, "admin", adminPassword, adminTOTP)
+	before := s.portal.TestSessionToken("admin")
+	s.clock.Advance(3 * time.Hour)
+	if pg := b.get("/portal/assignments"); pg.Status != http.StatusOK {
+		t.Fatalf("page after the token expired: %d %s", pg.Status, pg.Location)
+	}
+	after := s.portal.TestSessionToken("admin")
+	if after == "" || after == before {
+		t.Fatalf("the access token was not refreshed")
 	}
 }

@@ -36,17 +36,17 @@ func TestWizardBody(t *testing.T) {
 		name string
 		form url.Values
 	}{
-		{"create", tutorialForm()},
+		{"create", TutorialForm()},
 		{"edit-override", func() url.Values {
-			f := tutorialForm()
+			f := TutorialForm()
 			f.Set("edit", "1")
-			f.Set("assignmentId", "/subscriptions/"+testSub+"/resourceGroups/rg-web/providers/Microsoft.Authorization/policyAssignments/mfa-rg-web")
+			f.Set("assignmentId", "/subscriptions/"+TestSub+"/resourceGroups/rg-web/providers/Microsoft.Authorization/policyAssignments/mfa-rg-web")
 			f.Set("ov.count", "1")
 			f.Set("ov.0.value", "Deny")
 			f.Set("ov.0.op", "in")
 			f["ov.0.values"] = []string{"eastus", "westeurope"}
 			f.Set("enforcement", "Disabled")
-			f.Set("notScopes", "/subscriptions/"+testSub+"/resourceGroups/rg-web/providers/Microsoft.Storage/storageAccounts/legacy\n")
+			f.Set("notScopes", "/subscriptions/"+TestSub+"/resourceGroups/rg-web/providers/Microsoft.Storage/storageAccounts/legacy\n")
 			return f
 		}()},
 	}
@@ -104,7 +104,7 @@ func TestWizardFormErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			v := tutorialForm()
+			v := TutorialForm()
 			v.Set("param.count", "3")
 			v.Set("param.list", `["a"]`)
 			c.edit(v)
@@ -141,30 +141,4 @@ func TestFieldOf(t *testing.T) {
 			t.Errorf("fieldOf(%q) = %q, want %q", target, got, want)
 		}
 	}
-}
-
-// TestServerValidationShownAtField sends an assignment the form accepts but
-// ARM refuses (an effect outside the definition's allowed values) and
-// expects ARM's message next to the parameter, on the Parameters tab.
-func TestServerValidationShownAtField(t *testing.T) {
-	s := startStack(t)
-	b := s.browser(t)
-	b.signIn(s, "admin", adminPassword, adminTOTP)
-	b.post("/portal/resourcegroups", "/portal/resourcegroups", url.Values{"name": {"rg-web"}, "location": {"eastus"}})
-	form := tutorialForm()
-	form.Set("param.effect", "Bogus")
-	form.Set("action", "create")
-	pg := b.post("/portal/assign", "/portal/assign", form)
-	if pg.Status < 400 {
-		t.Fatalf("status %d, want ARM's refusal", pg.Status)
-	}
-	panel := between(pg.Body, `id="panel-parameters"`, `</section>`)
-	if strings.Contains(between(pg.Body, `id="panel-parameters"`, `>`), "hidden") {
-		t.Fatalf("the Parameters tab is not the one shown")
-	}
-	errText := between(between(panel, `id="param-effect"`, `</div>`), `class="field-error" role="alert">`, `<`)
-	if errText == "" || !strings.Contains(strings.ToLower(errText), "bogus") {
-		t.Fatalf("no error next to the effect parameter; panel:\n%s", panel)
-	}
-	t.Logf("ARM's message next to the field: %s", errText)
 }
