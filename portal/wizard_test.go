@@ -18,7 +18,8 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // assignment and its edit with an override against golden files. The
 // shape follows the policyAssignments REST API (resourceSelectors,
 // overrides with kind policyEffect, nonComplianceMessages) described in
-// "Azure Policy assignment structure" on learn.microsoft.com.
+// "Azure Policy assignment structure"
+// (https://learn.microsoft.com/azure/governance/policy/concepts/assignment-structure).
 func TestWizardBody(t *testing.T) {
 	def, ok := builtin.Definition(builtin.MFACreateUpdateID)
 	if !ok {
