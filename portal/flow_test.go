@@ -88,6 +88,11 @@ func assignEditRefuseStepUp(t *testing.T, s *stack) {
 		t.Fatalf("assignment page: %s", pg.Body)
 	}
 
+	// The list shows it at once (the store-backed list is invalidated by the write).
+	if pg = admin.get("/portal/assignments?q=require+mfa"); !strings.Contains(pg.Body, "Require MFA for resource writes") || !strings.Contains(pg.Body, "Resource group: rg-web") {
+		t.Fatalf("assignments list after create: %s", pg.Body)
+	}
+
 	// Edit: add a Deny override for eastus.
 	pg = admin.get("/portal/assign?assignment=" + url.QueryEscape(id))
 	if !strings.Contains(pg.Body, `value="low-risk regions"`) || !strings.Contains(pg.Body, "Edit assignment") {

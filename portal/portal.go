@@ -13,6 +13,7 @@
 package portal
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -109,7 +110,17 @@ func New(cfg Config) (*Portal, error) {
 		return nil, err
 	}
 	if cfg.Store != nil {
+		p.cache.warm = func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if _, err := p.storeAssignments(ctx); err != nil {
+				p.log.Warn("portal: load policy assignments", "err", err)
+			}
+		}
 		cfg.Store.Subscribe(p.cache.invalidate)
+		p.cache.mu.Lock()
+		p.cache.startWarm()
+		p.cache.mu.Unlock()
 	}
 	p.routes()
 	return p, nil

@@ -26,24 +26,63 @@ type policyCache struct {
 	mu          sync.Mutex
 	assignments []*assignment
 	definitions map[string][]*definition // by subscription
+	// gen counts assignment invalidations, so that a load that started
+	// before a change does not keep its stale result.
+	gen uint64
+	// warm, when set, reloads the assignments in the background after a
+	// change, so the next page does not wait for it. One reload runs at a
+	// time; changes during it ask for one more (again).
+	warm           func()
+	warming, again bool
 }
 
 // invalidate drops what the changed document types may affect.
 func (c *policyCache) invalidate(types []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	dropAssignments := types == nil
 	if types == nil {
-		c.assignments, c.definitions = nil, nil
-		return
+		c.definitions = nil
 	}
 	for _, t := range types {
 		switch {
 		case strings.Contains(t, "policyassignments"):
-			c.assignments = nil
+			dropAssignments = true
 		case strings.Contains(t, "policydefinitions"), strings.Contains(t, "policysetdefinitions"):
 			c.definitions = nil
 		}
 	}
+	if dropAssignments {
+		c.assignments = nil
+		c.gen++
+		c.startWarm()
+	}
+}
+
+// startWarm runs warm in the background unless it is running, in which
+// case it runs once more when it ends. c.mu must be held.
+func (c *policyCache) startWarm() {
+	if c.warm == nil {
+		return
+	}
+	if c.warming {
+		c.again = true
+		return
+	}
+	c.warming = true
+	go func() {
+		for {
+			c.warm()
+			c.mu.Lock()
+			if !c.again {
+				c.warming = false
+				c.mu.Unlock()
+				return
+			}
+			c.again = false
+			c.mu.Unlock()
+		}
+	}()
 }
 
 // checkRead asks ARM, with the user's token, for the subscription: the
@@ -65,7 +104,7 @@ func (p *Portal) checkRead(ctx context.Context, token, sub string) error {
 func (p *Portal) storeAssignments(ctx context.Context) ([]*assignment, error) {
 	c := &p.cache
 	c.mu.Lock()
-	cached := c.assignments
+	cached, gen := c.assignments, c.gen
 	c.mu.Unlock()
 	if cached != nil {
 		return cached, nil
@@ -98,7 +137,9 @@ func (p *Portal) storeAssignments(ctx context.Context) ([]*assignment, error) {
 		out = []*assignment{}
 	}
 	c.mu.Lock()
-	c.assignments = out
+	if c.gen == gen {
+		c.assignments = out
+	}
 	c.mu.Unlock()
 	return out, nil
 }

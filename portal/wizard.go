@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -425,9 +424,4 @@ func tabOf(field string) string {
 		return "noncompliance"
 	}
 	return "basics"
-}
-
-// wizardQuery builds the wizard's URL for a definition or an assignment.
-func wizardQuery(prefix, key, id string) string {
-	return prefix + "assign?" + url.Values{key: {id}}.Encode()
 }
