@@ -41,13 +41,13 @@ type Definition struct {
 // only when the rule's top level requires another type, so the decision can skip the rule
 // without evaluating it.
 func (d *Definition) CanMatchType(typ string) bool {
-	if d.typeGuard == nil {
-		return true
-	}
-	if d.typeGuard[typ] {
-		return true
-	}
-	return d.typeGuard[strings.ToLower(typ)]
+	return d.typeGuard == nil || d.typeGuard[strings.ToLower(typ)]
+}
+
+// CanMatchLowerType is CanMatchType for a type already in lower case: the decision lowers the
+// request's type once and asks every rule above the resource.
+func (d *Definition) CanMatchLowerType(lowerType string) bool {
+	return d.typeGuard == nil || d.typeGuard[lowerType]
 }
 
 // computeTypeGuard reads the resource types a rule can match from its conditions: a

@@ -143,6 +143,9 @@ func (s *Snapshot) Decide(req *Request) *Decision {
 				continue
 			}
 			for _, m := range c.members {
+				if m.effectErr == nil && !m.def.CanMatchLowerType(ctx.typeLower) {
+					continue // the rule's top level requires another type: it cannot match
+				}
 				if eff, ok := s.effectFor(c, m, req, sub); ok {
 					targets = append(targets, target{c, m, eff})
 				}
@@ -322,9 +325,6 @@ func conflictEffect(d *policy.Definition) policy.Effect {
 // unless an exemption covers it.
 func (s *Snapshot) evaluate(t target, ctx *decideCtx, resource map[string]any) *Outcome {
 	m, req, eff, chain, now := t.m, ctx.req, t.eff, ctx.chain, ctx.now
-	if m.effectErr == nil && !m.def.CanMatchType(ctx.typeLower) {
-		return nil // the rule's top level requires another type: it cannot match
-	}
 	policyObj := m.policyObj
 	newOutcome := func() *Outcome {
 		out := &Outcome{

@@ -27,12 +27,12 @@ func (o *operand) eval(s *state) (any, error) {
 	return v, nil
 }
 
-// display is how the operand appears in an evaluatedExpressions entry.
-func (o *operand) display() any {
+// label is how the operand appears in an evaluatedExpressions entry: the text as written.
+func (o *operand) label() string {
 	if o.ex != nil || o.text != "" {
 		return o.text
 	}
-	return o.lit
+	return fmt.Sprint(o.lit)
 }
 
 // fieldCondition compiles {"field": name, op: target}.
@@ -152,6 +152,7 @@ func normalizeLocations(v any) any {
 // valueCondition compiles {"value": literal-or-expression, op: target}.
 func (c *compiler) valueCondition(v any, path string, op *operator, target *operand) node {
 	left := c.value(v, path)
+	label := left.label()
 	return func(s *state) (bool, error) {
 		got, err := left.eval(s)
 		if err != nil {
@@ -167,7 +168,7 @@ func (c *compiler) valueCondition(v any, path string, op *operator, target *oper
 		}
 		if s.tracing() {
 			s.record(Expression{
-				Result: resultText(r), ExpressionKind: kindValue, Expression: fmt.Sprint(left.display()),
+				Result: resultText(r), ExpressionKind: kindValue, Expression: label,
 				ExpressionValue: got, TargetValue: want, Operator: op.name,
 			})
 		}
@@ -261,6 +262,7 @@ func (c *compiler) fieldCountNode(v any, path string, where node, op *operator, 
 
 func (c *compiler) valueCountNode(v any, path, name string, where node, op *operator, target *operand) node {
 	src := c.value(v, path)
+	label := src.label()
 	if src.ex == nil {
 		arr, ok := src.lit.([]any)
 		if !ok {
@@ -287,7 +289,7 @@ func (c *compiler) valueCountNode(v any, path, name string, where node, op *oper
 		if err != nil {
 			return false, err
 		}
-		return s.testCount(fmt.Sprint(src.display()), n, op, target)
+		return s.testCount(label, n, op, target)
 	}
 }
 

@@ -51,7 +51,7 @@ func (c *Condition) Eval(in *Input) (bool, error) {
 // EvalTrace evaluates the condition and also returns Azure-style evaluatedExpressions for the
 // top-level conditions it evaluated (evaluation stops early as allOf/anyOf allow).
 func (c *Condition) EvalTrace(in *Input) (bool, []Expression, error) {
-	trace := []Expression{}
+	trace := make([]Expression, 0, 8)
 	s := &state{inBuf: *in, cond: c, cat: c.cat, apiVersion: in.apiVersion(), trace: &trace}
 	s.in = &s.inBuf
 	r, err := c.root(s)
