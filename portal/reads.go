@@ -94,10 +94,19 @@ func (p *Portal) checkRead(ctx context.Context, token, sub string) error {
 	}
 	if !resp.OK() {
 		e := resp.Error()
-		return fmt.Errorf("read subscription %s: %s: %s", sub, e.Code, e.Message)
+		return &accessError{Status: resp.Status, Code: e.Code, Message: e.Message}
 	}
 	return nil
 }
+
+// accessError is ARM's refusal of a read the page needs (for example
+// AuthorizationFailed for a user without a role on the subscription).
+type accessError struct {
+	Status        int
+	Code, Message string
+}
+
+func (e *accessError) Error() string { return e.Code + ": " + e.Message }
 
 // storeAssignments returns every assignment in the store, decoded once per
 // change.

@@ -2,6 +2,7 @@ package portal
 
 import (
 	"bytes"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -130,6 +131,11 @@ func (p *Portal) renderError(w http.ResponseWriter, r *http.Request, se *session
 
 // fail logs an internal error and shows a generic page.
 func (p *Portal) fail(w http.ResponseWriter, r *http.Request, se *session, err error) {
+	var ae *accessError
+	if errors.As(err, &ae) {
+		p.renderError(w, r, se, http.StatusForbidden, "No access", ae.Message)
+		return
+	}
 	p.log.Error("portal: request failed", "path", r.URL.Path, "err", err)
 	p.renderError(w, r, se, http.StatusInternalServerError, "Something went wrong", err.Error())
 }

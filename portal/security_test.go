@@ -1,6 +1,7 @@
 package portal_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -167,5 +168,22 @@ func TestTokenRefreshedWhenExpired(t *testing.T) {
 	after := s.portal.TestSessionToken("admin")
 	if after == "" || after == before {
 		t.Fatalf("the access token was not refreshed")
+	}
+}
+
+// TestUserWithoutRoleSeesNoAccess: a signed-in user without a role on the
+// subscription gets ARM's refusal as a 403 page, not the store's lists.
+func TestUserWithoutRoleSeesNoAccess(t *testing.T) {
+	s := startStack(t)
+	if _, err := s.srv.Identity().CreateUser(context.Background(), "norole", "No Role", userPassword); err != nil {
+		t.Fatal(err)
+	}
+	b := s.browser(t)
+	b.signIn(s, "norole", userPassword, "")
+	for _, path := range []string{"/portal/assignments", "/portal/resources", "/portal/resourcegroups"} {
+		pg := b.get(path)
+		if pg.Status != http.StatusForbidden || !strings.Contains(pg.Body, "No access") {
+			t.Errorf("GET %s as a user without a role: %d, want 403 No access", path, pg.Status)
+		}
 	}
 }
