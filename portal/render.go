@@ -2,8 +2,8 @@ package portal
 
 import (
 	"bytes"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
