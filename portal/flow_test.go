@@ -220,3 +220,61 @@ func TestServerValidationShownAtField(t *testing.T) {
 	}
 	t.Logf("ARM's message next to the field: %s", errText)
 }
+
+// TestInitiativeMessagesPerReference assigns a custom initiative: the
+// Non-compliance messages tab offers one message per policy definition
+// reference id, and they are sent as nonComplianceMessages entries with
+// policyDefinitionReferenceId ("Azure Policy assignment structure",
+// learn.microsoft.com).
+func TestInitiativeMessagesPerReference(t *testing.T) {
+	s := startStack(t)
+	ctx := context.Background()
+	res, err := s.portal.TestPasswordGrant(ctx, "admin", adminPassword, s.code(t, adminTOTP))
+	if err != nil || res.AccessToken == "" {
+		t.Fatalf("admin token: %v", err)
+	}
+	setID := "/subscriptions/" + testSub + "/providers/Microsoft.Authorization/policySetDefinitions/mfa-set"
+	body := `{"properties":{"displayName":"MFA for writes and deletes","policyType":"Custom","policyDefinitions":[
+		{"policyDefinitionId":"/providers/Microsoft.Authorization/policyDefinitions/4e6c27d5-a6ee-49cf-b2b4-d8fe90fa2b8b","policyDefinitionReferenceId":"mfaWrite","parameters":{"effect":{"value":"Audit"}}},
+		{"policyDefinitionId":"/providers/Microsoft.Authorization/policyDefinitions/db4a9d17-db75-4f46-9fcb-9f9526604417","policyDefinitionReferenceId":"mfaDelete","parameters":{"effect":{"value":"AuditAction"}}}]}}`
+	if r, err := s.portal.TestCall(ctx, res.AccessToken, http.MethodPut, setID+"?api-version="+portal.VerPolicy, []byte(body)); err != nil || !r.OK() {
+		t.Fatalf("create initiative: %v %d %s", err, r.Status, r.Body)
+	}
+	b := s.browser(t)
+	b.signIn(s, "admin", adminPassword, adminTOTP)
+	if pg := b.get("/portal/definitions?kind=Initiative&q=mfa"); !strings.Contains(pg.Body, "MFA for writes and deletes") {
+		t.Fatalf("initiative not listed: %s", pg.Body)
+	}
+	pg := b.get("/portal/assign?definition=" + url.QueryEscape(setID))
+	for _, ref := range []string{"mfaWrite", "mfaDelete"} {
+		if !strings.Contains(pg.Body, `name="ncm.ref.`+ref+`"`) {
+			t.Fatalf("no message field for reference %s", ref)
+		}
+	}
+	form := url.Values{"name": {"mfa-set-sub"}, "scope": {"/subscriptions/" + testSub}, "definitionId": {setID},
+		"displayName": {"MFA initiative"}, "enforcement": {"Enabled"}, "sel.count": {"0"}, "ov.count": {"0"},
+		"ncm.default": {"Use MFA."}, "ncm.ref.mfaDelete": {"Use MFA to delete."}, "action": {"create"}}
+	if pg = b.post("/portal/assign", "/portal/assign", form); pg.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d %s", pg.Status, pg.Body)
+	}
+	var got struct {
+		Properties struct {
+			NonComplianceMessages []struct {
+				Message, PolicyDefinitionReferenceID string
+			} `json:"nonComplianceMessages"`
+		} `json:"properties"`
+	}
+	r, err := s.portal.TestCall(ctx, res.AccessToken, http.MethodGet,
+		"/subscriptions/"+testSub+"/providers/Microsoft.Authorization/policyAssignments/mfa-set-sub?api-version="+portal.VerPolicy, nil)
+	if err != nil || !r.OK() {
+		t.Fatalf("read back: %v %d", err, r.Status)
+	}
+	if err := json.Unmarshal(r.Body, &got); err != nil {
+		t.Fatal(err)
+	}
+	msgs := got.Properties.NonComplianceMessages
+	if len(msgs) != 2 || msgs[0].Message != "Use MFA." || msgs[0].PolicyDefinitionReferenceID != "" ||
+		msgs[1].Message != "Use MFA to delete." || msgs[1].PolicyDefinitionReferenceID != "mfaDelete" {
+		t.Fatalf("nonComplianceMessages = %+v", msgs)
+	}
+}
