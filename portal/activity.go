@@ -53,12 +53,54 @@ type policyRef struct {
 
 // loadEvents lists the subscription's events matching q, newest first.
 func (p *Portal) loadEvents(ctx context.Context, token, sub string, q eventQuery, limit int) ([]*eventRow, error) {
-	path := "/subscriptions/" + sub + "/providers/Microsoft.Insights/eventtypes/management/values?api-version=" + verEvents +
-		"&$filter=" + url.QueryEscape(q.filter())
-	raws, err := p.list(ctx, token, path, limit)
+	raws, err := p.list(ctx, token, eventsPath(sub, q), limit)
 	if err != nil {
 		return nil, err
 	}
+	return decodeEvents(raws, q)
+}
+
+// eventsPath is the activity-log list request for q.
+func eventsPath(sub string, q eventQuery) string {
+	return "/subscriptions/" + sub + "/providers/Microsoft.Insights/eventtypes/management/values?api-version=" + verEvents +
+		"&$filter=" + url.QueryEscape(q.filter())
+}
+
+// loadEventPage reads one page of the list API (the one skiptoken
+// names, or the first) and returns the skiptoken of the next, if any.
+func (p *Portal) loadEventPage(ctx context.Context, token, sub string, q eventQuery, skiptoken string) ([]*eventRow, string, error) {
+	path := eventsPath(sub, q)
+	if skiptoken != "" {
+		path += "&$skiptoken=" + url.QueryEscape(skiptoken)
+	}
+	resp, err := p.call(ctx, token, http.MethodGet, path, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	if !resp.OK() {
+		e := resp.Error()
+		return nil, "", fmt.Errorf("activity log: %s: %s", e.Code, e.Message)
+	}
+	var pg struct {
+		Value    []json.RawMessage `json:"value"`
+		NextLink string            `json:"nextLink"`
+	}
+	if err := json.Unmarshal(resp.Body, &pg); err != nil {
+		return nil, "", fmt.Errorf("decode activity log page: %w", err)
+	}
+	next := ""
+	if pg.NextLink != "" {
+		if u, err := url.Parse(pg.NextLink); err == nil {
+			next = u.Query().Get("$skiptoken")
+		}
+	}
+	rows, err := decodeEvents(pg.Value, q)
+	return rows, next, err
+}
+
+// decodeEvents turns list items into rows, keeping those whose operation
+// matches q.Operation.
+func decodeEvents(raws []json.RawMessage, q eventQuery) ([]*eventRow, error) {
 	out := make([]*eventRow, 0, len(raws))
 	for _, raw := range raws {
 		var e struct {
@@ -124,6 +166,8 @@ type activityData struct {
 	Statuses []string
 	Events   []*eventRow
 	Error    string
+	// Next opens the following page of events.
+	Next string
 }
 
 func (p *Portal) activity(w http.ResponseWriter, r *http.Request, se *session) {
@@ -150,10 +194,18 @@ func (p *Portal) activity(w http.ResponseWriter, r *http.Request, se *session) {
 	if strings.Contains(strings.ToLower(d.Operation), "microsoft.authorization/policies/") {
 		q.Category = "Policy" // only Policy events carry these operations
 	}
-	evs, err := p.loadEvents(ctx, se.token, sub, q, 100)
+	evs, next, err := p.loadEventPage(ctx, se.token, sub, q, v.Get("skiptoken"))
 	if err != nil {
 		d.Error = err.Error()
 	}
 	d.Events = evs
+	if next != "" {
+		nv := url.Values{}
+		for k, vals := range v {
+			nv[k] = vals
+		}
+		nv.Set("skiptoken", next)
+		d.Next = p.cfg.Prefix + "activity?" + nv.Encode()
+	}
 	p.render(w, r, http.StatusOK, "activity", se, d)
 }

@@ -3,8 +3,11 @@ package portal_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -278,3 +281,54 @@ func TestInitiativeMessagesPerReference(t *testing.T) {
 		t.Fatalf("nonComplianceMessages = %+v", msgs)
 	}
 }
+
+// TestActivityLogPages follows "Older events" through every page: each
+// write's events appear once across the pages.
+func TestActivityLogPages(t *testing.T) {
+	s := startStack(t)
+	ctx := context.Background()
+	res, err := s.portal.TestPasswordGrant(ctx, "admin", adminPassword, s.code(t, adminTOTP))
+	if err != nil || res.AccessToken == "" {
+		t.Fatalf("admin token: %v", err)
+	}
+	const groups = 130 // two events each: more than one page
+	for i := 0; i < groups; i++ {
+		path := fmt.Sprintf("/subscriptions/%s/resourcegroups/rg-page-%03d?api-version=%s", testSub, i, portal.VerResources)
+		if r, err := s.portal.TestCall(ctx, res.AccessToken, http.MethodPut, path, []byte(`{"location":"eastus"}`)); err != nil || !r.OK() {
+			t.Fatalf("PUT %s: %v", path, err)
+		}
+	}
+	b := s.browser(t)
+	b.signIn(s, "admin", adminPassword, adminTOTP)
+	seen := map[string]int{}
+	next, pages := "/portal/activity?timespan=1h&operation=resourceGroups/write", 0
+	for next != "" {
+		pg := b.get(next)
+		if pg.Status != http.StatusOK {
+			t.Fatalf("GET %s: %d", next, pg.Status)
+		}
+		pages++
+		for _, m := range rgPageRE.FindAllStringSubmatch(pg.Body, -1) {
+			seen[m[1]]++
+		}
+		next = html.UnescapeString(between(pg.Body, `<a href="`, `" id="next-events"`))
+		if i := strings.LastIndex(next, `<a href="`); i >= 0 {
+			next = next[i+len(`<a href="`):]
+		}
+	}
+	if pages < 2 {
+		t.Fatalf("%d page(s) for %d events; want paging", pages, 2*groups)
+	}
+	if len(seen) != groups {
+		t.Fatalf("%d resource groups seen across %d pages, want %d", len(seen), pages, groups)
+	}
+	for rg, n := range seen {
+		// Each write has a Started and a Succeeded event.
+		if n != 2 {
+			t.Fatalf("%s has %d event rows, want 2 (Started and Succeeded, each listed once)", rg, n)
+		}
+	}
+}
+
+// rgPageRE matches the resource id in an event row's summary line.
+var rgPageRE = regexp.MustCompile(`<span class="wrap muted">[^<]*/resourceGroups/(rg-page-\d{3})</span>`)
