@@ -79,6 +79,21 @@ func assignEditRefuseStepUp(t *testing.T, s *stack) {
 		t.Fatalf("review tab lacks the request: %s", pg.Body)
 	}
 
+	// Exclusions: at the subscription, rg-web is offered as a check box;
+	// ticked, it is in notScopes; unticked, it is gone.
+	ex := url.Values{"name": {"probe"}, "scope": {"/subscriptions/" + testSub}, "definitionId": {form.Get("definitionId")},
+		"displayName": {"probe"}, "sel.count": {"0"}, "ov.count": {"0"}, "action": {"tab:review"},
+		"notScopes.pick": {"/subscriptions/" + testSub + "/resourceGroups/rg-web"}}
+	pg = admin.post("/portal/assign", "/portal/assign", ex)
+	if !strings.Contains(pg.Body, `name="notScopes.pick" value="/subscriptions/`+testSub+`/resourceGroups/rg-web" checked`) ||
+		!strings.Contains(between(pg.Body, `id="review-json"`, "</pre>"), "&#34;notScopes&#34;") {
+		t.Fatalf("picked exclusion not kept or not sent: %s", pg.Body)
+	}
+	ex.Del("notScopes.pick")
+	if pg = admin.post("/portal/assign", "/portal/assign", ex); strings.Contains(between(pg.Body, `id="review-json"`, "</pre>"), "notScopes") {
+		t.Fatalf("unticked exclusion still sent")
+	}
+
 	// Create.
 	form.Set("action", "create")
 	pg = admin.post("/portal/assign", "/portal/assign", form)

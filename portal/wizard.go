@@ -87,6 +87,10 @@ type wizardData struct {
 	Kinds       []string
 	Body        string // the JSON Review + create shows and Create sends
 	Path        string
+	// Exclusions are the scopes below the assignment's scope offered as
+	// check boxes; OtherExclusions the excluded ids typed by hand.
+	Exclusions      []exclusionChoice
+	OtherExclusions string
 	// Prev and Next are the neighbouring tabs of the current one.
 	Prev, Next string
 }
@@ -127,7 +131,7 @@ var namePattern = regexp.MustCompile(`^[^<>*%&:\\?.+/]{1,64}$`)
 func readForm(r *http.Request) *wizardForm {
 	v := r.PostForm
 	f := &wizardForm{Edit: v.Get("edit") == "1", AssignmentID: v.Get("assignmentId"), Name: v.Get("name"),
-		Tab: v.Get("tab"), Scope: strings.TrimSpace(v.Get("scope")), NotScopes: v.Get("notScopes"),
+		Tab: v.Get("tab"), Scope: strings.TrimSpace(v.Get("scope")), NotScopes: mergeLines(v.Get("notScopes"), v["notScopes.pick"]),
 		DefinitionID: v.Get("definitionId"), DefinitionVersion: strings.TrimSpace(v.Get("definitionVersion")),
 		DefQuery: v.Get("defq"), DisplayName: strings.TrimSpace(v.Get("displayName")), Description: v.Get("description"),
 		Enforcement: v.Get("enforcement"), OnlyNeeded: v.Get("onlyNeeded") != "", DefaultMessage: v.Get("ncm.default"),
@@ -160,6 +164,66 @@ func readForm(r *http.Request) *wizardForm {
 		f.Enforcement = "Enabled"
 	}
 	return f
+}
+
+// mergeLines joins the text area's lines and the picked ids, once each
+// (ids compare ignoring case, as ARM's do).
+func mergeLines(text string, picks []string) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, l := range append(strings.Split(text, "\n"), picks...) {
+		l = strings.TrimSpace(l)
+		if l != "" && !seen[strings.ToLower(l)] {
+			seen[strings.ToLower(l)] = true
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// exclusionChoice is a scope inside the assignment's scope that the
+// Exclusions picker offers.
+type exclusionChoice struct {
+	ID, Label, Kind string
+	Depth           int
+	Checked         bool
+}
+
+// exclusionChoices lists the scopes of the tree below scope, and returns
+// the excluded ids that are not among them (resources, typed by hand).
+func exclusionChoices(tree []*scopeNode, scope, notScopes string) ([]exclusionChoice, string) {
+	excluded := map[string]bool{}
+	for _, l := range strings.Split(notScopes, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			excluded[strings.ToLower(l)] = true
+		}
+	}
+	var out []exclusionChoice
+	offered := map[string]bool{}
+	// Everything below the tree node that is the scope is inside it
+	// (subscriptions below a management group, resource groups below a
+	// subscription).
+	var walk func(nodes []*scopeNode, inside bool, depth int)
+	walk = func(nodes []*scopeNode, inside bool, depth int) {
+		for _, n := range nodes {
+			key := strings.ToLower(n.ID)
+			d := depth
+			if inside {
+				out = append(out, exclusionChoice{ID: n.ID, Label: n.Label, Kind: n.Kind, Depth: min(depth, 3), Checked: excluded[key]})
+				offered[key] = true
+				d++
+			}
+			walk(n.Children, inside || strings.EqualFold(n.ID, scope), d)
+		}
+	}
+	walk(tree, false, 0)
+	var rest []string
+	for _, l := range strings.Split(notScopes, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !offered[strings.ToLower(l)] {
+			rest = append(rest, l)
+		}
+	}
+	return out, strings.Join(rest, "\n")
 }
 
 // formFromAssignment fills the wizard from a stored assignment (Edit

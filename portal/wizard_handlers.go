@@ -157,6 +157,7 @@ func (p *Portal) renderWizard(w http.ResponseWriter, r *http.Request, se *sessio
 	if f.Scope == "" {
 		f.Scope = "/subscriptions/" + sub
 	}
+	d.Exclusions, d.OtherExclusions = exclusionChoices(d.Scopes, f.Scope, f.NotScopes)
 	all, err := p.loadDefinitions(ctx, se.token, sub)
 	if err != nil {
 		p.fail(w, r, se, err)

@@ -143,3 +143,43 @@ func TestFieldOf(t *testing.T) {
 		}
 	}
 }
+
+func TestExclusionChoices(t *testing.T) {
+	sub := "/subscriptions/" + TestSub
+	tree := []*scopeNode{{ID: "/providers/Microsoft.Management/managementGroups/root", Label: "Tenant Root Group", Kind: "Management group",
+		Children: []*scopeNode{{ID: sub, Label: "Palisade", Kind: "Subscription", Children: []*scopeNode{
+			{ID: sub + "/resourceGroups/rg-a", Label: "rg-a", Kind: "Resource group"},
+			{ID: sub + "/resourceGroups/rg-b", Label: "rg-b", Kind: "Resource group"}}}}}}
+	cases := []struct {
+		name, scope, notScopes string
+		wantIDs                []string
+		wantChecked            []bool
+		wantOther              string
+	}{
+		{"at the subscription", sub, "", []string{sub + "/resourceGroups/rg-a", sub + "/resourceGroups/rg-b"}, []bool{false, false}, ""},
+		{"checked ignores case", sub, strings.ToUpper(sub + "/resourceGroups/rg-b"), []string{sub + "/resourceGroups/rg-a", sub + "/resourceGroups/rg-b"}, []bool{false, true}, ""},
+		{"resource ids stay in the text area", sub, sub + "/resourceGroups/rg-a\n" + sub + "/resourceGroups/rg-a/providers/Microsoft.Storage/storageAccounts/x",
+			[]string{sub + "/resourceGroups/rg-a", sub + "/resourceGroups/rg-b"}, []bool{true, false}, sub + "/resourceGroups/rg-a/providers/Microsoft.Storage/storageAccounts/x"},
+		{"at a resource group nothing is offered", sub + "/resourceGroups/rg-a", "", nil, nil, ""},
+		{"at the root group everything below", "/providers/Microsoft.Management/managementGroups/root", "", []string{sub, sub + "/resourceGroups/rg-a", sub + "/resourceGroups/rg-b"}, []bool{false, false, false}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, other := exclusionChoices(tree, c.scope, c.notScopes)
+			if len(got) != len(c.wantIDs) {
+				t.Fatalf("choices = %+v, want ids %v", got, c.wantIDs)
+			}
+			for i, g := range got {
+				if g.ID != c.wantIDs[i] || g.Checked != c.wantChecked[i] {
+					t.Errorf("choice %d = %+v, want %s checked=%v", i, g, c.wantIDs[i], c.wantChecked[i])
+				}
+			}
+			if other != c.wantOther {
+				t.Errorf("other = %q, want %q", other, c.wantOther)
+			}
+		})
+	}
+	if got := mergeLines(" a\nB\n\n", []string{"b", "c"}); got != "a\nB\nc" {
+		t.Errorf("mergeLines = %q", got)
+	}
+}
