@@ -134,9 +134,10 @@ func (d *Definition) AppliesTo(req *Request, effect Effect) (bool, string) {
 	if typ == "" {
 		return false, "the resource has no type"
 	}
-	rgOrSub := strings.EqualFold(typ, "Microsoft.Resources/subscriptions/resourceGroups") ||
-		strings.EqualFold(typ, "Microsoft.Resources/resourceGroups") || strings.EqualFold(typ, "Microsoft.Resources/subscriptions")
-	if len(typ) > len(resourcesPrefix) && strings.EqualFold(typ[:len(resourcesPrefix)], resourcesPrefix) && !rgOrSub {
+	resourcesType := len(typ) > len(resourcesPrefix) && strings.EqualFold(typ[:len(resourcesPrefix)], resourcesPrefix)
+	rgOrSub := resourcesType && (sameText(typ, "Microsoft.Resources/subscriptions/resourceGroups") ||
+		sameText(typ, "Microsoft.Resources/resourceGroups") || sameText(typ, "Microsoft.Resources/subscriptions"))
+	if resourcesType && !rgOrSub {
 		return false, "Azure Policy does not evaluate Microsoft.Resources types other than subscriptions and resource groups"
 	}
 	if d.EffectiveMode() == ModeAll {
@@ -165,6 +166,12 @@ func (d *Definition) AppliesTo(req *Request, effect Effect) (bool, string) {
 }
 
 const resourcesPrefix = "Microsoft.Resources/"
+
+// sameText compares case-insensitively, answering at once for strings of different lengths and
+// for identical ones (the usual cases).
+func sameText(a, b string) bool {
+	return len(a) == len(b) && (a == b || strings.EqualFold(a, b))
+}
 
 // actsOnDelete reports whether details.actionNames includes delete.
 func (t *Then) actsOnDelete() bool {

@@ -47,6 +47,8 @@ type Property struct {
 	// claim marks access to a member of requestContext().identity: a claim
 	// the token does not carry evaluates to null instead of failing.
 	claim bool
+	// tag marks access to one tag of a tags object (see isTags).
+	tag bool
 }
 
 // Index is element access `Target[Index]`: an integer index into an array,
@@ -54,6 +56,7 @@ type Property struct {
 type Index struct {
 	Target Node
 	Index  Node
+	tag    bool // see Property.tag
 }
 
 // String formats the literal as it would be written in an expression.

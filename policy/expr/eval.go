@@ -206,7 +206,7 @@ func (p *Property) eval(env Env) (any, error) {
 	if p.claim && t == nil {
 		return nil, nil
 	}
-	if isTags(p.Target) {
+	if p.tag {
 		return tag(t, p.Name)
 	}
 	return member(t, p.Name, p.claim)
@@ -222,7 +222,7 @@ func tag(tags any, name string) (any, error) {
 	return v, err
 }
 
-// isTags reports whether n reads a tags object (resourceGroup().tags, subscription().tags,
+// isTags reports (at parse time) whether n reads a tags object (resourceGroup().tags, subscription().tags,
 // field('tags')): a tag that is not set reads as "" rather than failing. Azure's own
 // tag-inheritance definitions (InheritTag_Add_Modify and friends) test
 // [resourceGroup().tags[parameters('tagName')]] against "" to see whether the group carries the
@@ -274,7 +274,7 @@ func (x *Index) eval(env Env) (any, error) {
 	}
 	switch iv := i.(type) {
 	case string:
-		if isTags(x.Target) {
+		if x.tag {
 			return tag(t, iv)
 		}
 		return member(t, iv, false)

@@ -229,7 +229,7 @@ func (p *parser) parseExpr(depth int) (Node, error) {
 					continue
 				}
 			}
-			n = &Index{Target: n, Index: idx}
+			n = &Index{Target: n, Index: idx, tag: isTags(n)}
 		default:
 			return n, nil
 		}
@@ -249,7 +249,7 @@ func (p *parser) parseExpr(depth int) (Node, error) {
 // claim reads as null (and split(null, ',') is an empty array). Other
 // missing properties fail, as in ARM.
 func (p *parser) property(target Node, name string) Node {
-	prop := &Property{Target: target, Name: name}
+	prop := &Property{Target: target, Name: name, tag: isTags(target)}
 	if id, ok := target.(*Property); ok && strings.EqualFold(id.Name, "identity") {
 		if c, ok := id.Target.(*Call); ok && c.Name == "requestcontext" {
 			prop.claim = true
