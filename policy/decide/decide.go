@@ -357,9 +357,12 @@ func (s *Snapshot) evaluate(t target, ctx *decideCtx, resource map[string]any) *
 	if !matched {
 		return nil
 	}
-	// Only matched rules are reported, so the trace is worth its cost here.
 	out := newOutcome()
-	_, out.Evaluated, _ = m.def.Rule.If.EvalTrace(in)
+	if eff == policy.EffectDeny || eff == policy.EffectDenyAction {
+		// A refusal reports Azure's evaluationDetails; audit events do not carry them, so the
+		// trace is built only here.
+		_, out.Evaluated, _ = m.def.Rule.If.EvalTrace(in)
+	}
 	return s.unlessExempt(out, req, chain, now)
 }
 
