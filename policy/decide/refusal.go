@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/palisade/palisade/policy"
+	"github.com/palisade/palisade/policy/eval"
 )
 
 // RefusalCode is the ARM error code of a request refused by policy.
@@ -65,7 +66,11 @@ func Refusal(dec *Decision, resourceName string, op policy.Operation) (status in
 	body.Error = ErrorDetail{Code: RefusalCode, Message: msg, Target: resourceName}
 	for _, o := range dec.Denied {
 		info := PolicyInfo(o)
-		info["evaluationDetails"] = map[string]any{"evaluatedExpressions": o.Evaluated}
+		ev := o.Evaluated
+		if ev == nil {
+			ev = []eval.Expression{}
+		}
+		info["evaluationDetails"] = map[string]any{"evaluatedExpressions": ev}
 		body.Error.AdditionalInfo = append(body.Error.AdditionalInfo, AdditionalInfo{Type: "PolicyViolation", Info: info})
 	}
 	return status, body
