@@ -20,7 +20,8 @@ import (
 //	/providers/Palisade.Identity/users/{name}/confirmMfa         POST {"code"}
 //	/providers/Palisade.Identity/users/{name}/removeMfa          POST
 //	/providers/Palisade.Identity/servicePrincipals[/{appId}]     GET, PUT, DELETE
-//	/providers/Palisade.Identity/servicePrincipals/{appId}/addSecret  POST {"validForDays"} → the secret, once
+//	/providers/Palisade.Identity/servicePrincipals/{appId}/addSecret  POST {"validForDays","replaceExisting"} → the secret, once
+//	/providers/Palisade.Identity/servicePrincipals/{appId}/removeSecret  POST {"keyId"} → the service principal
 //	/providers/Palisade.Identity/groups[/{name}]                 GET, PUT {"displayName","members"}, DELETE
 //
 // Password hashes, TOTP seeds and secret digests are never served. Register it with
@@ -105,6 +106,8 @@ func (a *IdentityAdmin) ServeARM(w http.ResponseWriter, req *Request) {
 		err = a.serveSP(w, req)
 	case typ == "palisade.identity/serviceprincipals/addsecret":
 		err = a.addSecret(w, req)
+	case typ == "palisade.identity/serviceprincipals/removesecret":
+		err = a.removeSecret(w, req)
 	case typ == groupType:
 		err = a.serveGroup(w, req)
 	default:
@@ -359,16 +362,69 @@ func (a *IdentityAdmin) addSecret(w http.ResponseWriter, req *Request) error {
 	}
 	var in struct {
 		ValidForDays int `json:"validForDays"`
+		// ReplaceExisting revokes every earlier secret (az ad sp credential
+		// reset without --append).
+		ReplaceExisting bool `json:"replaceExisting"`
 	}
 	if len(req.Body) > 0 {
 		if err := decodeStrict(req.Body, &in); err != nil {
 			return err
 		}
 	}
-	secret, err := a.svc.AddClientSecret(req.HTTP.Context(), sp.AppID, "", time.Duration(in.ValidForDays)*24*time.Hour)
+	if in.ValidForDays < 0 {
+		return Errorf(http.StatusBadRequest, CodeInvalidRequestContent, "validForDays must not be negative; got %d.", in.ValidForDays)
+	}
+	validFor := time.Duration(in.ValidForDays) * 24 * time.Hour
+	var secret string
+	if in.ReplaceExisting {
+		secret, err = a.svc.ResetClientSecret(req.HTTP.Context(), sp.AppID, validFor)
+	} else {
+		secret, err = a.svc.AddClientSecret(req.HTTP.Context(), sp.AppID, "", validFor)
+	}
 	if err != nil {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, map[string]any{"appId": sp.AppID, "secretText": secret})
+	return nil
+}
+
+// removeSecret revokes one client secret, named by its key id, and returns
+// the service principal with the secrets it has left.
+func (a *IdentityAdmin) removeSecret(w http.ResponseWriter, req *Request) error {
+	if req.HTTP.Method != http.MethodPost {
+		return methodNotAllowed(req)
+	}
+	appID := req.ID.Name()
+	sp, err := a.findSP(req, appID)
+	if err != nil {
+		return err
+	}
+	if sp == nil {
+		return spNotFound(appID)
+	}
+	var in struct {
+		KeyID string `json:"keyId"`
+	}
+	if err := decodeStrict(req.Body, &in); err != nil {
+		return err
+	}
+	if in.KeyID == "" {
+		return Errorf(http.StatusBadRequest, CodeInvalidRequestContent, "The request body must name the secret to remove in 'keyId'.")
+	}
+	found := false
+	for _, c := range sp.Secrets {
+		found = found || strings.EqualFold(c.KeyID, in.KeyID)
+	}
+	if !found {
+		return Errorf(http.StatusNotFound, CodeResourceNotFound,
+			"The service principal '%s' has no client secret with key id '%s'.", sp.AppID, in.KeyID)
+	}
+	if err := a.svc.RemoveClientSecret(req.HTTP.Context(), sp.AppID, in.KeyID); err != nil {
+		return err
+	}
+	if sp, err = a.findSP(req, appID); err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, viewSP(sp))
 	return nil
 }

@@ -36,7 +36,9 @@ type directory interface {
 	createSP(ctx context.Context, appID, displayName string) (map[string]any, error)
 	listSPs(ctx context.Context) ([]any, error)
 	deleteSP(ctx context.Context, appID string) error
-	addSecret(ctx context.Context, appID string, validFor time.Duration) (string, error)
+	// addSecret issues a client secret; replace revokes the earlier ones.
+	addSecret(ctx context.Context, appID string, validFor time.Duration, replace bool) (string, error)
+	removeSecret(ctx context.Context, appID, keyID string) error
 	tenantID() string
 }
 
@@ -132,8 +134,15 @@ func (d localDirectory) deleteSP(ctx context.Context, appID string) error {
 	return d.svc.DeleteServicePrincipal(ctx, appID)
 }
 
-func (d localDirectory) addSecret(ctx context.Context, appID string, validFor time.Duration) (string, error) {
+func (d localDirectory) addSecret(ctx context.Context, appID string, validFor time.Duration, replace bool) (string, error) {
+	if replace {
+		return d.svc.ResetClientSecret(ctx, appID, validFor)
+	}
 	return d.svc.AddClientSecret(ctx, appID, "", validFor)
+}
+
+func (d localDirectory) removeSecret(ctx context.Context, appID, keyID string) error {
+	return d.svc.RemoveClientSecret(ctx, appID, keyID)
 }
 
 func (d localDirectory) tenantID() string { return d.svc.TenantID() }
@@ -216,8 +225,14 @@ func (d remoteDirectory) deleteSP(ctx context.Context, appID string) error {
 	return err
 }
 
-func (d remoteDirectory) addSecret(ctx context.Context, appID string, validFor time.Duration) (string, error) {
-	m, err := d.call(ctx, http.MethodPost, "servicePrincipals/"+appID+"/addSecret", map[string]any{"validForDays": int(validFor / (24 * time.Hour))})
+func (d remoteDirectory) removeSecret(ctx context.Context, appID, keyID string) error {
+	_, err := d.call(ctx, http.MethodPost, "servicePrincipals/"+appID+"/removeSecret", map[string]any{"keyId": keyID})
+	return err
+}
+
+func (d remoteDirectory) addSecret(ctx context.Context, appID string, validFor time.Duration, replace bool) (string, error) {
+	m, err := d.call(ctx, http.MethodPost, "servicePrincipals/"+appID+"/addSecret",
+		map[string]any{"validForDays": int(validFor / (24 * time.Hour)), "replaceExisting": replace})
 	if err != nil {
 		return "", err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -76,7 +77,7 @@ they work before anyone can sign in: use that on the server's host for the first
 		newUserResetPasswordCommand(&a), newUserEnrollMFACommand(&a))
 	sps := &cobra.Command{Use: "sp", Short: "Manage service principals"}
 	cred := &cobra.Command{Use: "credential", Short: "Manage a service principal's client secrets"}
-	cred.AddCommand(newSPCredentialResetCommand(&a))
+	cred.AddCommand(newSPCredentialResetCommand(&a), newSPCredentialListCommand(&a), newSPCredentialDeleteCommand(&a))
 	sps.AddCommand(newSPCreateCommand(&a), newSPListCommand(&a), newSPDeleteCommand(&a), cred)
 	c.AddCommand(users, sps)
 	return c
@@ -252,7 +253,7 @@ func newSPCreateCommand(a *identityArgs) *cobra.Command {
 				}
 				props, _ := sp["properties"].(map[string]any)
 				id := str(props, "appId")
-				secret, err := d.addSecret(ctx, id, time.Duration(years)*365*24*time.Hour)
+				secret, err := d.addSecret(ctx, id, time.Duration(years)*365*24*time.Hour, false)
 				if err != nil {
 					return nil, err
 				}
@@ -298,19 +299,20 @@ func newSPDeleteCommand(a *identityArgs) *cobra.Command {
 func newSPCredentialResetCommand(a *identityArgs) *cobra.Command {
 	var id string
 	var years int
+	var appendNew bool
 	c := &cobra.Command{
 		Use:   "reset",
 		Short: "Issue a new client secret for a service principal (printed once)",
-		Long: `Issue a new client secret. Earlier secrets stay valid until they expire (as with
-az's --append); delete and re-create the service principal to revoke them at once.`,
-		Example: "  palisade identity sp credential reset --id $APP_ID --years 2",
+		Long: `Issue a new client secret. As with az ad sp credential reset, the earlier secrets are
+revoked unless --append is given; tokens already issued stay valid until they expire.`,
+		Example: "  palisade identity sp credential reset --id $APP_ID --years 2\n  palisade identity sp credential reset --id $APP_ID --append",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return a.with(c, func(ctx context.Context, d directory) (any, error) {
 				if err := requireFlags("--id", id); err != nil {
 					return nil, err
 				}
-				secret, err := d.addSecret(ctx, id, time.Duration(years)*365*24*time.Hour)
+				secret, err := d.addSecret(ctx, id, time.Duration(years)*365*24*time.Hour, !appendNew)
 				if err != nil {
 					return nil, err
 				}
@@ -320,5 +322,61 @@ az's --append); delete and re-create the service principal to revoke them at onc
 	}
 	c.Flags().StringVar(&id, "id", "", "application (client) id")
 	c.Flags().IntVar(&years, "years", 1, "years the secret stays valid")
+	c.Flags().BoolVar(&appendNew, "append", false, "keep the existing secrets instead of revoking them")
+	return c
+}
+
+func newSPCredentialListCommand(a *identityArgs) *cobra.Command {
+	var id string
+	c := &cobra.Command{
+		Use:     "list",
+		Short:   "List a service principal's client secrets (key id, hint, end date; never the secret)",
+		Example: "  palisade identity sp credential list --id $APP_ID -o table",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return a.with(c, func(ctx context.Context, d directory) (any, error) {
+				if err := requireFlags("--id", id); err != nil {
+					return nil, err
+				}
+				sps, err := d.listSPs(ctx)
+				if err != nil {
+					return nil, err
+				}
+				for _, v := range sps {
+					sp, _ := v.(map[string]any)
+					props, _ := sp["properties"].(map[string]any)
+					if strings.EqualFold(str(props, "appId"), id) {
+						if creds, ok := props["passwordCredentials"].([]any); ok {
+							return creds, nil
+						}
+						return []any{}, nil
+					}
+				}
+				return nil, &ExitError{Code: 1, Err: fmt.Errorf("the service principal %q was not found", id)}
+			})
+		},
+	}
+	c.Flags().StringVar(&id, "id", "", "application (client) id")
+	return c
+}
+
+func newSPCredentialDeleteCommand(a *identityArgs) *cobra.Command {
+	var id, keyID string
+	c := &cobra.Command{
+		Use:     "delete",
+		Short:   "Revoke one client secret of a service principal",
+		Example: "  palisade identity sp credential delete --id $APP_ID --key-id $KEY_ID",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return a.with(c, func(ctx context.Context, d directory) (any, error) {
+				if err := requireFlags("--id", id, "--key-id", keyID); err != nil {
+					return nil, err
+				}
+				return nil, d.removeSecret(ctx, id, keyID)
+			})
+		},
+	}
+	c.Flags().StringVar(&id, "id", "", "application (client) id")
+	c.Flags().StringVar(&keyID, "key-id", "", "key id of the secret, from credential list")
 	return c
 }

@@ -79,9 +79,27 @@ func TestIdentityOnDataFolder(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &reset); err != nil || reset["password"] == sp["password"] {
 		t.Fatalf("credential reset = %s", r.stdout)
 	}
+	// reset revokes the earlier secret (az's default); --append keeps them.
 	r = mustRun(t, "identity", "sp", "list", "--data", dir, "--query", "[?properties.displayName=='ci-pipeline'].length(properties.passwordCredentials)", "-o", "tsv")
-	if r.stdout != "2\n" {
+	if r.stdout != "1\n" {
 		t.Errorf("secrets after reset = %q", r.stdout)
+	}
+	r = mustRun(t, "identity", "sp", "credential", "reset", "--data", dir, "--id", sp["appId"], "--append")
+	var appended map[string]string
+	if err := json.Unmarshal([]byte(r.stdout), &appended); err != nil || appended["password"] == "" {
+		t.Fatalf("credential reset --append = %s", r.stdout)
+	}
+	r = mustRun(t, "identity", "sp", "credential", "list", "--data", dir, "--id", sp["appId"], "--query", "[].keyId", "-o", "tsv")
+	keyIDs := strings.Fields(r.stdout)
+	if len(keyIDs) != 2 {
+		t.Fatalf("credential list after --append = %q", r.stdout)
+	}
+	mustRun(t, "identity", "sp", "credential", "delete", "--data", dir, "--id", sp["appId"], "--key-id", keyIDs[1])
+	if r := mustRun(t, "identity", "sp", "credential", "list", "--data", dir, "--id", sp["appId"], "--query", "[].keyId", "-o", "tsv"); r.stdout != keyIDs[0]+"\n" {
+		t.Errorf("credential list after delete = %q, want %s", r.stdout, keyIDs[0])
+	}
+	if r := pal(t, "identity", "sp", "credential", "delete", "--data", dir, "--id", sp["appId"], "--key-id", keyIDs[1]); r.code != 1 || !strings.Contains(r.stderr, "no secret with that key id") {
+		t.Errorf("delete a removed key id: %+v", r)
 	}
 
 	// The running server knows them.
@@ -89,6 +107,11 @@ func TestIdentityOnDataFolder(t *testing.T) {
 	mustRun(t, "login", "--server", srv.URL(), "-u", "alice", "-p", "a new long passphrase", "--otp", code(time.Now()), "-o", "none")
 	r = mustRun(t, "account", "get-access-token", "--query", "accessToken", "-o", "tsv")
 	mustRun(t, "login", "--service-principal", "-u", sp["appId"], "-p", reset["password"], "-o", "none")
+	for name, pw := range map[string]string{"revoked by reset": sp["password"], "deleted": appended["password"]} {
+		if r := pal(t, "login", "--service-principal", "-u", sp["appId"], "-p", pw, "-o", "none"); r.code == 0 {
+			t.Errorf("a secret %s still signs in", name)
+		}
+	}
 
 	mustRun(t, "identity", "sp", "delete", "--data", dir, "--id", sp["appId"])
 	mustRun(t, "identity", "user", "delete", "--data", dir, "-n", "alice")
@@ -139,6 +162,31 @@ func TestIdentityOverAPI(t *testing.T) {
 	t.Setenv("PALISADE_CONFIG_DIR", t.TempDir())
 	mustRun(t, "login", "--server", srv.URL(), "--service-principal", "-u", sp["appId"], "-p", sp["password"], "-o", "none")
 	t.Setenv("PALISADE_CONFIG_DIR", "")
+
+	// rotation through the server: reset revokes the first secret, delete revokes by key id
+	r = mustRun(t, "identity", "sp", "credential", "reset", "--id", sp["appId"])
+	var reset map[string]string
+	if err := json.Unmarshal([]byte(r.stdout), &reset); err != nil || reset["password"] == "" {
+		t.Fatalf("credential reset = %s", r.stdout)
+	}
+	t.Setenv("PALISADE_CONFIG_DIR", t.TempDir())
+	if r := pal(t, "login", "--server", srv.URL(), "--service-principal", "-u", sp["appId"], "-p", sp["password"], "-o", "none"); r.code == 0 {
+		t.Error("the secret revoked by reset still signs in")
+	}
+	mustRun(t, "login", "--server", srv.URL(), "--service-principal", "-u", sp["appId"], "-p", reset["password"], "-o", "none")
+	t.Setenv("PALISADE_CONFIG_DIR", "")
+	r = mustRun(t, "identity", "sp", "credential", "list", "--id", sp["appId"], "--query", "[].keyId", "-o", "tsv")
+	keyIDs := strings.Fields(r.stdout)
+	if len(keyIDs) != 1 {
+		t.Fatalf("credential list after reset = %q", r.stdout)
+	}
+	if r := pal(t, "identity", "sp", "credential", "delete", "--id", sp["appId"], "--key-id", "00000000-0000-0000-0000-000000000000"); r.code != 1 || !strings.Contains(r.stderr, "no client secret with key id") {
+		t.Errorf("delete an unknown key id: %+v", r)
+	}
+	mustRun(t, "identity", "sp", "credential", "delete", "--id", sp["appId"], "--key-id", keyIDs[0])
+	if r := mustRun(t, "identity", "sp", "credential", "list", "--id", sp["appId"]); strings.TrimSpace(r.stdout) != "[]" {
+		t.Errorf("credential list after delete = %q", r.stdout)
+	}
 	mustRun(t, "identity", "sp", "delete", "--id", sp["appId"])
 	mustRun(t, "identity", "user", "delete", "-n", "bob")
 	if r := pal(t, "identity", "user", "delete", "-n", "bob"); r.code != 1 || !strings.Contains(r.stderr, "not found") {

@@ -2,7 +2,9 @@ package identity_test
 
 import (
 	"context"
+	"errors"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,5 +153,62 @@ func TestOAuth2RefreshWithoutScope(t *testing.T) {
 	}
 	if tok.RefreshToken == body["refresh_token"] || claimsOf(t, tok.AccessToken)["aud"] != identity.AudienceManagementCore {
 		t.Errorf("refreshed token %+v", tok)
+	}
+}
+
+// Resetting a service principal's secret revokes the earlier ones, as
+// `az ad sp credential reset` does without --append
+// (https://learn.microsoft.com/cli/azure/ad/sp/credential); removing one by
+// key id revokes just that one.
+func TestResetAndRemoveClientSecret(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	sp, err := e.svc.CreateServicePrincipal(ctx, "", "rotating")
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := func(secret string) url.Values {
+		return url.Values{"grant_type": {"client_credentials"}, "client_id": {sp.AppID}, "client_secret": {secret}, "scope": {armScope}}
+	}
+	first, err := e.svc.AddClientSecret(ctx, sp.AppID, "", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := e.svc.AddClientSecret(ctx, sp.AppID, "", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{first, second} {
+		if status, body := e.token(t, form(s)); status != 200 {
+			t.Fatalf("appended secret refused: %d %v", status, body)
+		}
+	}
+
+	third, err := e.svc.ResetClientSecret(ctx, sp.AppID, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := e.token(t, form(third)); status != 200 {
+		t.Fatalf("new secret refused: %d", status)
+	}
+	for _, s := range []string{first, second} {
+		if status, body := e.token(t, form(s)); status != 401 || !hasCode(body, 7000215) {
+			t.Errorf("secret from before the reset: %d %v", status, body)
+		}
+	}
+
+	got, err := e.svc.ListServicePrincipals(ctx)
+	if err != nil || len(got) != 1 || len(got[0].Secrets) != 1 {
+		t.Fatalf("after reset: %v %+v", err, got)
+	}
+	keyID := got[0].Secrets[0].KeyID
+	if err := e.svc.RemoveClientSecret(ctx, sp.AppID, "00000000-0000-0000-0000-000000000000"); !errors.Is(err, identity.ErrNotFound) {
+		t.Errorf("removing an unknown key id: %v", err)
+	}
+	if err := e.svc.RemoveClientSecret(ctx, sp.AppID, strings.ToUpper(keyID)); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := e.token(t, form(third)); status != 401 {
+		t.Errorf("removed secret still works: %d", status)
 	}
 }

@@ -105,8 +105,20 @@ func (s *Service) CreateServicePrincipal(ctx context.Context, appID, displayName
 // AddClientSecret adds a client secret to a service principal and returns
 // it; this is the only time the secret is available. An empty secret is
 // generated. validFor ≤ 0 means two years (the Entra portal's longest
-// recommended lifetime).
+// recommended lifetime). Earlier secrets stay valid.
 func (s *Service) AddClientSecret(ctx context.Context, appID, secret string, validFor time.Duration) (string, error) {
+	return s.addClientSecret(ctx, appID, secret, validFor, false)
+}
+
+// ResetClientSecret replaces every client secret of a service principal
+// with one new, generated secret and returns it: what `az ad sp credential
+// reset` does without --append. Tokens already issued stay valid until they
+// expire, as in Entra.
+func (s *Service) ResetClientSecret(ctx context.Context, appID string, validFor time.Duration) (string, error) {
+	return s.addClientSecret(ctx, appID, "", validFor, true)
+}
+
+func (s *Service) addClientSecret(ctx context.Context, appID, secret string, validFor time.Duration, replace bool) (string, error) {
 	sp, err := s.cfg.Directory.GetServicePrincipal(ctx, appID)
 	if err != nil {
 		return "", fmt.Errorf("add secret to %q: %w", appID, err)
@@ -122,6 +134,9 @@ func (s *Service) AddClientSecret(ctx context.Context, appID, secret string, val
 	if validFor <= 0 {
 		validFor = 2 * 365 * 24 * time.Hour
 	}
+	if replace {
+		sp.Secrets = nil
+	}
 	sp.Secrets = append(sp.Secrets, SecretCredential{
 		KeyID: newGUID(), Hint: secret[:3], Hash: HashClientSecret(secret), Expires: s.now().Add(validFor).UTC(),
 	})
@@ -129,6 +144,30 @@ func (s *Service) AddClientSecret(ctx context.Context, appID, secret string, val
 		return "", fmt.Errorf("add secret to %q: %w", appID, err)
 	}
 	return secret, nil
+}
+
+// RemoveClientSecret revokes the client secret whose key id is keyID
+// (compared case-insensitively, as GUIDs are). A service principal without
+// that secret gives ErrNotFound.
+func (s *Service) RemoveClientSecret(ctx context.Context, appID, keyID string) error {
+	sp, err := s.cfg.Directory.GetServicePrincipal(ctx, appID)
+	if err != nil {
+		return fmt.Errorf("remove secret %q from %q: %w", keyID, appID, err)
+	}
+	kept := sp.Secrets[:0:0]
+	for _, c := range sp.Secrets {
+		if !strings.EqualFold(c.KeyID, keyID) {
+			kept = append(kept, c)
+		}
+	}
+	if len(kept) == len(sp.Secrets) {
+		return fmt.Errorf("remove secret %q from %q: no secret with that key id: %w", keyID, appID, ErrNotFound)
+	}
+	sp.Secrets = kept
+	if err := s.cfg.Directory.PutServicePrincipal(ctx, sp); err != nil {
+		return fmt.Errorf("remove secret %q from %q: %w", keyID, appID, err)
+	}
+	return nil
 }
 
 // AddCertificate registers a certificate whose private key may sign client

@@ -86,6 +86,44 @@ func TestIdentityAdminAPI(t *testing.T) {
 	if status, _, _ := r.raw(t, "DELETE", base+"?api-version=2024-01-01", tok, ""); status != 200 {
 		t.Errorf("delete user: %d", status)
 	}
+
+	// Rotation: replaceExisting revokes the secret above; removeSecret revokes by key id.
+	const sp = "/providers/Palisade.Identity/servicePrincipals/22222222-3333-4444-5555-666666666666"
+	signInWith := func(secret string) error {
+		_, err := r.token(context.Background(), url.Values{"grant_type": {"client_credentials"}, "client_id": {"22222222-3333-4444-5555-666666666666"},
+			"client_secret": {secret}, "scope": {armScope}})
+		return err
+	}
+	status, _, body = r.raw(t, "POST", sp+"/addSecret?api-version=2024-01-01", tok, `{"validForDays":30,"replaceExisting":true}`)
+	rotated, _ := body["secretText"].(string)
+	if status != 200 || rotated == "" {
+		t.Fatalf("reset secret: %d %v", status, body)
+	}
+	if err := signInWith(sec); err == nil {
+		t.Error("the secret from before the reset still signs in")
+	}
+	if err := signInWith(rotated); err != nil {
+		t.Errorf("the reset secret does not sign in: %v", err)
+	}
+	status, _, body = r.raw(t, "GET", sp+"?api-version=2024-01-01", tok, "")
+	props, _ := body["properties"].(map[string]any)
+	secrets, _ := props["passwordCredentials"].([]any)
+	if status != 200 || len(secrets) != 1 {
+		t.Fatalf("after reset: %d %v", status, body)
+	}
+	keyID, _ := secrets[0].(map[string]any)["keyId"].(string)
+	if status, _, body := r.raw(t, "POST", sp+"/removeSecret?api-version=2024-01-01", tok, `{"keyId":"00000000-0000-0000-0000-000000000000"}`); status != 404 || !strings.Contains(dump(body), "no client secret with key id") {
+		t.Errorf("remove an unknown key id: %d %v", status, body)
+	}
+	if status, _, body := r.raw(t, "POST", sp+"/removeSecret?api-version=2024-01-01", tok, `{}`); status != 400 || !strings.Contains(dump(body), "keyId") {
+		t.Errorf("remove without a key id: %d %v", status, body)
+	}
+	if status, _, body := r.raw(t, "POST", sp+"/removeSecret?api-version=2024-01-01", tok, `{"keyId":"`+keyID+`"}`); status != 200 {
+		t.Fatalf("remove secret: %d %v", status, body)
+	}
+	if err := signInWith(rotated); err == nil {
+		t.Error("a removed secret still signs in")
+	}
 }
 
 // TestSignInsRecorded: successful and failed sign-ins, and refused tokens, are on the record.
