@@ -167,6 +167,8 @@ func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
 	var s *session
 	select {
 	case s = <-db.readers:
+	case <-db.quit: // Close is taking the read connections back
+		return errClosed
 	case <-ctx.Done():
 		return fmt.Errorf("wait for a read connection: %w", ctx.Err())
 	}
@@ -206,6 +208,15 @@ func (db *DB) Close() error {
 		// errClosed.
 		close(db.quit)
 		<-db.writerDone
+	}
+	// A read connection is closed only once it is back in the pool: closing
+	// one while a View still steps through a query on it would free the
+	// statement under the driver. Reads in progress finish first; new ones
+	// get errClosed.
+	if db.readers != nil {
+		for range len(db.all) - 1 { // every session but the writer's
+			<-db.readers
+		}
 	}
 	var err error
 	for _, s := range db.all {

@@ -3,6 +3,9 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -101,5 +104,59 @@ func TestCloseDuringUpdates(t *testing.T) {
 	}
 	if err := db.View(ctx, func(store.Tx) error { return nil }); err == nil {
 		t.Error("View after Close succeeded")
+	}
+}
+
+// Close while reads are running: every read either completes or is refused
+// with a clear error; none runs on a connection Close has freed (which
+// crashed the process before Close waited for the read pool).
+func TestCloseDuringReads(t *testing.T) {
+	for round := 0; round < 5; round++ {
+		db, err := Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		err = db.Update(ctx, func(tx store.Tx) error {
+			for i := 0; i < 200; i++ {
+				id := fmt.Sprintf("/subscriptions/s/resourceGroups/rg/providers/A.B/c/d%d", i)
+				if _, err := tx.Put(ctx, &store.Document{ID: id, Key: strings.ToLower(id), Type: "a.b/c", Body: []byte(`{"x":1}`)}, store.Condition{}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 64)
+		for g := 0; g < 16; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					err := db.View(ctx, func(tx store.Tx) error {
+						_, err := tx.List(ctx, store.Query{Types: []string{"a.b/c"}})
+						return err
+					})
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		time.Sleep(20 * time.Millisecond)
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if !errors.Is(err, errClosed) {
+				t.Errorf("a read during Close: %v", err)
+			}
+		}
 	}
 }
