@@ -411,15 +411,10 @@ func (a *IdentityAdmin) removeSecret(w http.ResponseWriter, req *Request) error 
 	if in.KeyID == "" {
 		return Errorf(http.StatusBadRequest, CodeInvalidRequestContent, "The request body must name the secret to remove in 'keyId'.")
 	}
-	found := false
-	for _, c := range sp.Secrets {
-		found = found || strings.EqualFold(c.KeyID, in.KeyID)
-	}
-	if !found {
+	if err := a.svc.RemoveClientSecret(req.HTTP.Context(), sp.AppID, in.KeyID); errors.Is(err, identity.ErrNotFound) {
 		return Errorf(http.StatusNotFound, CodeResourceNotFound,
 			"The service principal '%s' has no client secret with key id '%s'.", sp.AppID, in.KeyID)
-	}
-	if err := a.svc.RemoveClientSecret(req.HTTP.Context(), sp.AppID, in.KeyID); err != nil {
+	} else if err != nil {
 		return err
 	}
 	if sp, err = a.findSP(req, appID); err != nil {
