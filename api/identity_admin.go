@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -347,18 +348,28 @@ func (a *IdentityAdmin) serveSP(w http.ResponseWriter, req *Request) error {
 	return methodNotAllowed(req)
 }
 
-// addSecret adds a client secret and returns it: the only time it can be read.
-func (a *IdentityAdmin) addSecret(w http.ResponseWriter, req *Request) error {
+// actionSP returns the service principal a POST action
+// (servicePrincipals/{appId}/{action}) is addressed to.
+func (a *IdentityAdmin) actionSP(req *Request) (*identity.ServicePrincipal, error) {
 	if req.HTTP.Method != http.MethodPost {
-		return methodNotAllowed(req)
+		return nil, methodNotAllowed(req)
 	}
 	appID := req.ID.Name()
 	sp, err := a.findSP(req, appID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if sp == nil {
-		return spNotFound(appID)
+		return nil, spNotFound(appID)
+	}
+	return sp, nil
+}
+
+// addSecret adds a client secret and returns it: the only time it can be read.
+func (a *IdentityAdmin) addSecret(w http.ResponseWriter, req *Request) error {
+	sp, err := a.actionSP(req)
+	if err != nil {
+		return err
 	}
 	var in struct {
 		ValidForDays int `json:"validForDays"`
@@ -391,16 +402,9 @@ func (a *IdentityAdmin) addSecret(w http.ResponseWriter, req *Request) error {
 // removeSecret revokes one client secret, named by its key id, and returns
 // the service principal with the secrets it has left.
 func (a *IdentityAdmin) removeSecret(w http.ResponseWriter, req *Request) error {
-	if req.HTTP.Method != http.MethodPost {
-		return methodNotAllowed(req)
-	}
-	appID := req.ID.Name()
-	sp, err := a.findSP(req, appID)
+	sp, err := a.actionSP(req)
 	if err != nil {
 		return err
-	}
-	if sp == nil {
-		return spNotFound(appID)
 	}
 	var in struct {
 		KeyID string `json:"keyId"`
@@ -417,9 +421,7 @@ func (a *IdentityAdmin) removeSecret(w http.ResponseWriter, req *Request) error 
 	} else if err != nil {
 		return err
 	}
-	if sp, err = a.findSP(req, appID); err != nil {
-		return err
-	}
+	sp.Secrets = slices.DeleteFunc(sp.Secrets, func(c identity.SecretCredential) bool { return strings.EqualFold(c.KeyID, in.KeyID) })
 	WriteJSON(w, http.StatusOK, viewSP(sp))
 	return nil
 }

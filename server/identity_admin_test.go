@@ -118,7 +118,7 @@ func TestIdentityAdminAPI(t *testing.T) {
 	if status, _, body := r.raw(t, "POST", sp+"/removeSecret?api-version=2024-01-01", tok, `{}`); status != 400 || !strings.Contains(dump(body), "keyId") {
 		t.Errorf("remove without a key id: %d %v", status, body)
 	}
-	if status, _, body := r.raw(t, "POST", sp+"/removeSecret?api-version=2024-01-01", tok, `{"keyId":"`+keyID+`"}`); status != 200 {
+	if status, _, body := r.raw(t, "POST", sp+"/removeSecret?api-version=2024-01-01", tok, `{"keyId":"`+keyID+`"}`); status != 200 || strings.Contains(dump(body), keyID) {
 		t.Fatalf("remove secret: %d %v", status, body)
 	}
 	if err := signInWith(rotated); err == nil {
