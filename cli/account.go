@@ -223,6 +223,28 @@ func (s *session) subscription() (string, error) {
 
 // do sends one request and returns its body, waiting for a long-running
 // operation to finish (with progress on a terminal).
+// update is the read-modify-write behind the update commands: it reads the
+// object at path, makes a PUT body of it with writable, lets edit change
+// the body, and writes it back.
+func (s *session) update(ctx context.Context, path, apiVersion string, writable func(cur any) map[string]any, edit func(body map[string]any) error) (any, error) {
+	cur, err := s.do(ctx, http.MethodGet, path, apiVersion, nil)
+	if err != nil {
+		return nil, err
+	}
+	body := writable(cur)
+	if err := edit(body); err != nil {
+		return nil, err
+	}
+	return s.do(ctx, http.MethodPut, path, apiVersion, body)
+}
+
+// propertiesOnly is the PUT body of an object whose writable part is its
+// properties (policy definitions, set definitions, exemptions).
+func propertiesOnly(cur any) map[string]any {
+	m, _ := cur.(map[string]any)
+	return map[string]any{"properties": m["properties"]}
+}
+
 func (s *session) do(ctx context.Context, method, path, apiVersion string, body any) (any, error) {
 	resp, err := s.arm.Do(ctx, method, path, url.Values{"api-version": {apiVersion}}, body)
 	if err != nil {

@@ -162,15 +162,7 @@ func newPolicyAssignmentCommand() *cobra.Command {
 				if err != nil {
 					return nil, err
 				}
-				cur, err := s.do(ctx, http.MethodGet, p, policyAPIVersion, nil)
-				if err != nil {
-					return nil, err
-				}
-				body := writableAssignment(cur)
-				if err := aa.apply(body); err != nil {
-					return nil, err
-				}
-				return s.do(ctx, http.MethodPut, p, policyAPIVersion, body)
+				return s.update(ctx, p, policyAPIVersion, writableAssignment, aa.apply)
 			})
 		}}
 	nameFlag(update)

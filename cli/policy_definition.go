@@ -114,16 +114,7 @@ func newPolicyDefinitionCommand(k definitionKind) *cobra.Command {
 				if err != nil {
 					return nil, err
 				}
-				cur, err := s.do(ctx, http.MethodGet, p, policyAPIVersion, nil)
-				if err != nil {
-					return nil, err
-				}
-				m, _ := cur.(map[string]any)
-				body := map[string]any{"properties": m["properties"]}
-				if err := bodyFrom(body); err != nil {
-					return nil, err
-				}
-				return s.do(ctx, http.MethodPut, p, policyAPIVersion, body)
+				return s.update(ctx, p, policyAPIVersion, propertiesOnly, bodyFrom)
 			})
 		}}
 	nameFlag(update)

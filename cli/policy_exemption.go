@@ -103,16 +103,7 @@ func newPolicyExemptionCommand() *cobra.Command {
 				if err != nil {
 					return nil, err
 				}
-				cur, err := s.do(ctx, http.MethodGet, p, exemptionAPIVersion, nil)
-				if err != nil {
-					return nil, err
-				}
-				m, _ := cur.(map[string]any)
-				body := map[string]any{"properties": m["properties"]}
-				if err := apply(body); err != nil {
-					return nil, err
-				}
-				return s.do(ctx, http.MethodPut, p, exemptionAPIVersion, body)
+				return s.update(ctx, p, exemptionAPIVersion, propertiesOnly, apply)
 			})
 		}}
 	nameFlag(update)

@@ -227,28 +227,25 @@ func newResourceCommand() *cobra.Command {
 					}
 				}
 				return forEach(ctx, s, func(id, ver string) (any, error) {
-					cur, err := s.do(ctx, http.MethodGet, id, ver, nil)
-					if err != nil {
-						return nil, err
-					}
-					body := putBody(cur)
-					if pm, ok := newProps.(map[string]any); ok {
-						old, _ := body["properties"].(map[string]any)
-						if old == nil {
-							old = map[string]any{}
+					return s.update(ctx, id, ver, putBody, func(body map[string]any) error {
+						if pm, ok := newProps.(map[string]any); ok {
+							old, _ := body["properties"].(map[string]any)
+							if old == nil {
+								old = map[string]any{}
+							}
+							for k, v := range pm {
+								old[k] = v
+							}
+							body["properties"] = old
 						}
-						for k, v := range pm {
-							old[k] = v
+						if newTags != nil {
+							body["tags"] = newTags
 						}
-						body["properties"] = old
-					}
-					if newTags != nil {
-						body["tags"] = newTags
-					}
-					if location != "" {
-						body["location"] = location
-					}
-					return s.do(ctx, http.MethodPut, id, ver, body)
+						if location != "" {
+							body["location"] = location
+						}
+						return nil
+					})
 				})
 			})
 		},
@@ -270,21 +267,18 @@ func newResourceCommand() *cobra.Command {
 					return nil, err
 				}
 				return forEach(ctx, s, func(id, ver string) (any, error) {
-					cur, err := s.do(ctx, http.MethodGet, id, ver, nil)
-					if err != nil {
-						return nil, err
-					}
-					body := putBody(cur)
-					if incremental {
-						old, _ := body["tags"].(map[string]any)
-						for k, v := range old {
-							if _, ok := newTags[k]; !ok {
-								newTags[k] = v
+					return s.update(ctx, id, ver, putBody, func(body map[string]any) error {
+						if incremental {
+							old, _ := body["tags"].(map[string]any)
+							for k, v := range old {
+								if _, ok := newTags[k]; !ok {
+									newTags[k] = v
+								}
 							}
 						}
-					}
-					body["tags"] = newTags
-					return s.do(ctx, http.MethodPut, id, ver, body)
+						body["tags"] = newTags
+						return nil
+					})
 				})
 			})
 		},
