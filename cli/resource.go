@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -268,15 +269,16 @@ func newResourceCommand() *cobra.Command {
 				}
 				return forEach(ctx, s, func(id, ver string) (any, error) {
 					return s.update(ctx, id, ver, putBody, func(body map[string]any) error {
+						tags := maps.Clone(newTags) // each resource merges with its own tags
 						if incremental {
 							old, _ := body["tags"].(map[string]any)
 							for k, v := range old {
-								if _, ok := newTags[k]; !ok {
-									newTags[k] = v
+								if _, ok := tags[k]; !ok {
+									tags[k] = v
 								}
 							}
 						}
-						body["tags"] = newTags
+						body["tags"] = tags
 						return nil
 					})
 				})

@@ -61,6 +61,12 @@ func TestResourceLifecycle(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &tags); err != nil || len(tags) != 2 || tags["owner"] != "me" || tags["cost"] != "1" {
 		t.Errorf("tags = %s", r.stdout)
 	}
+	// -i over several resources merges each with its own tags
+	app := "/subscriptions/" + tSub + "/resourceGroups/rg-res/providers/Microsoft.Web/sites/app1"
+	mustRun(t, "resource", "tag", "--ids", id, "--ids", app, "--tags", "team=web", "-i", "-o", "none")
+	if r := mustRun(t, "resource", "show", "--ids", app, "--query", "tags", "-o", "json"); strings.Join(strings.Fields(r.stdout), "") != `{"team":"web"}` {
+		t.Errorf("tags of the second resource = %s", r.stdout)
+	}
 	mustRun(t, "resource", "delete", "--ids", id)
 	r = pal(t, "resource", "show", "--ids", id)
 	if r.code != 1 || !strings.Contains(r.stderr, "(ResourceNotFound)") {
