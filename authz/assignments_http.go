@@ -27,24 +27,7 @@ var principalTypes = map[string]string{
 // assignments that apply at the scope, filtered by $filter (atScope(),
 // principalId eq '{id}', assignedTo('{id}')).
 func (h *Handlers) ServeRoleAssignment(w http.ResponseWriter, c Call) {
-	var err error
-	switch {
-	case c.Collection && c.HTTP.Method == http.MethodGet:
-		err = h.listAssignments(w, c)
-	case c.Collection:
-		err = methodNotAllowed(c.HTTP.Method)
-	case c.HTTP.Method == http.MethodGet:
-		err = h.getAssignment(w, c)
-	case c.HTTP.Method == http.MethodPut:
-		err = h.putAssignment(w, c)
-	case c.HTTP.Method == http.MethodDelete:
-		err = h.deleteAssignment(w, c)
-	default:
-		err = methodNotAllowed(c.HTTP.Method)
-	}
-	if err != nil {
-		h.fail(w, err)
-	}
+	h.serve(w, c, methods{list: h.listAssignments, get: h.getAssignment, put: h.putAssignment, del: h.deleteAssignment})
 }
 
 // assignmentNotFound is ARM's 404 for a missing role assignment.

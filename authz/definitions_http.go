@@ -20,24 +20,7 @@ import (
 // (roleName eq '{name}', type eq 'BuiltInRole|CustomRole',
 // atScopeAndBelow()).
 func (h *Handlers) ServeRoleDefinition(w http.ResponseWriter, c Call) {
-	var err error
-	switch {
-	case c.Collection && c.HTTP.Method == http.MethodGet:
-		err = h.listDefinitions(w, c)
-	case c.Collection:
-		err = methodNotAllowed(c.HTTP.Method)
-	case c.HTTP.Method == http.MethodGet:
-		err = h.getDefinition(w, c)
-	case c.HTTP.Method == http.MethodPut:
-		err = h.putDefinition(w, c)
-	case c.HTTP.Method == http.MethodDelete:
-		err = h.deleteDefinition(w, c)
-	default:
-		err = methodNotAllowed(c.HTTP.Method)
-	}
-	if err != nil {
-		h.fail(w, err)
-	}
+	h.serve(w, c, methods{list: h.listDefinitions, get: h.getDefinition, put: h.putDefinition, del: h.deleteDefinition})
 }
 
 // definitionNotFound is ARM's answer for a role definition that does not

@@ -153,3 +153,32 @@ func (h *Handlers) hierarchySnapshot(ctx context.Context, tx store.Tx) (*Snapsho
 	}
 	return NewSnapshot(Objects{Parents: parents, RootGroupID: root}), nil
 }
+
+// methods are the handlers of one object type: list on the collection;
+// get, put and delete on one object.
+type methods struct {
+	list, get, put, del func(http.ResponseWriter, Call) error
+}
+
+// serve dispatches c on its method to m and writes ARM's error for
+// whatever fails, 405 for a method the type does not have.
+func (h *Handlers) serve(w http.ResponseWriter, c Call, m methods) {
+	var err error
+	switch {
+	case c.Collection && c.HTTP.Method == http.MethodGet:
+		err = m.list(w, c)
+	case c.Collection:
+		err = methodNotAllowed(c.HTTP.Method)
+	case c.HTTP.Method == http.MethodGet:
+		err = m.get(w, c)
+	case c.HTTP.Method == http.MethodPut:
+		err = m.put(w, c)
+	case c.HTTP.Method == http.MethodDelete:
+		err = m.del(w, c)
+	default:
+		err = methodNotAllowed(c.HTTP.Method)
+	}
+	if err != nil {
+		h.fail(w, err)
+	}
+}
