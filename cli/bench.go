@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -130,15 +131,29 @@ func runBench(ctx context.Context, o benchOptions, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "server %s, %d clients, %s per phase\n", base, o.clients, o.duration)
 	written := make([]int, o.clients) // per client: how many distinct names exist
+	u, err := url.Parse(base)
+	if err != nil {
+		return usageErrorf("--server: %v", err)
+	}
+	query := "?api-version=" + benchAPIVersion
+	paths := make([]string, o.clients) // per client: the resource path up to the name's number
+	conns := make([]*benchConn, o.clients)
+	for c := range conns {
+		paths[c] = strings.TrimSuffix(u.Path, "/") + fmt.Sprintf("%s/providers/Contoso.Bench/widgets/c%d-", rg, c)
+		if conns[c], err = newBenchConn(base, tr.TLSClientConfig, b.auth, 30*time.Second); err != nil {
+			return usageErrorf("--server: %v", err)
+		}
+		defer conns[c].close()
+	}
 	for _, op := range strings.Split(o.ops, ",") {
 		op = strings.TrimSpace(op)
 		var r benchResult
 		switch op {
 		case "put":
-			r = b.phase(ctx, "PUT", o, func(ctx context.Context, client, i int) error {
+			r = b.phase(ctx, "PUT", o, conns, func(ctx context.Context, c *benchConn, client, i int) error {
 				n := i % o.names
-				body := fmt.Sprintf(`{"location":"westeurope","tags":{"bench":"true","client":"%d"},"properties":{"size":%d,"tier":"standard","settings":{"enabled":true,"replicas":3}}}`, client, i)
-				err := b.call(ctx, http.MethodPut, fmt.Sprintf("%s/providers/Contoso.Bench/widgets/c%d-%d", rg, client, n), []byte(body), nil)
+				body := fmt.Appendf(nil, `{"location":"westeurope","tags":{"bench":"true","client":"%d"},"properties":{"size":%d,"tier":"standard","settings":{"enabled":true,"replicas":3}}}`, client, i)
+				err := c.do(ctx, http.MethodPut, paths[client]+strconv.Itoa(n)+query, body)
 				if err == nil && n+1 > written[client] {
 					written[client] = n + 1
 				}
@@ -154,8 +169,8 @@ func runBench(ctx context.Context, o benchOptions, out io.Writer) error {
 					written[i] = 1
 				}
 			}
-			r = b.phase(ctx, "GET", o, func(ctx context.Context, client, i int) error {
-				return b.call(ctx, http.MethodGet, fmt.Sprintf("%s/providers/Contoso.Bench/widgets/c%d-%d", rg, client, i%written[client]), nil, nil)
+			r = b.phase(ctx, "GET", o, conns, func(ctx context.Context, c *benchConn, client, i int) error {
+				return c.do(ctx, http.MethodGet, paths[client]+strconv.Itoa(i%written[client])+query, nil)
 			})
 		default:
 			return usageErrorf("--ops: unknown phase %q", op)
@@ -201,9 +216,9 @@ func (b *bencher) call(ctx context.Context, method, path string, body []byte, v 
 	return err
 }
 
-// phase runs fn from o.clients goroutines for o.duration and collects
-// latencies.
-func (b *bencher) phase(ctx context.Context, name string, o benchOptions, fn func(ctx context.Context, client, i int) error) benchResult {
+// phase runs fn from o.clients goroutines, each with its own connection, for o.duration and
+// collects latencies.
+func (b *bencher) phase(ctx context.Context, name string, o benchOptions, conns []*benchConn, fn func(ctx context.Context, c *benchConn, client, i int) error) benchResult {
 	ctx, cancel := context.WithTimeout(ctx, o.duration)
 	defer cancel()
 	lat := make([][]time.Duration, o.clients)
@@ -218,7 +233,7 @@ func (b *bencher) phase(ctx context.Context, name string, o benchOptions, fn fun
 			defer wg.Done()
 			for i := 0; ctx.Err() == nil; i++ {
 				t0 := time.Now()
-				err := fn(ctx, c, i)
+				err := fn(ctx, conns[c], c, i)
 				if ctx.Err() != nil {
 					return // cut off by the deadline: not counted
 				}

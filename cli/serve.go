@@ -2,8 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -24,7 +28,7 @@ var serveEnv = []string{"PALISADE_TENANT_ID", "PALISADE_SUBSCRIPTION_ID", "PALIS
 
 func newServeCommand() *cobra.Command {
 	var cfg server.Config
-	var locations, retention string
+	var locations, retention, debugAddr string
 	var trustIssuers []string
 	c := &cobra.Command{
 		Use:   "serve",
@@ -72,6 +76,11 @@ SIGINT or SIGTERM stops the server after in-flight requests finish.`,
 			cfg.Logger = slog.New(slog.NewTextHandler(c.ErrOrStderr(), nil))
 			ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if debugAddr != "" {
+				if err := serveDebug(ctx, debugAddr, cfg.Logger); err != nil {
+					return usageErrorf("--debug-addr: %v", err)
+				}
+			}
 			return runServer(ctx, cfg)
 		},
 	}
@@ -87,7 +96,41 @@ SIGINT or SIGTERM stops the server after in-flight requests finish.`,
 	f.StringVar(&retention, "activity-log-retention", "90d", "how long activity-log events are kept (`DURATION`: 90d, 720h)")
 	f.StringArrayVar(&trustIssuers, "trust-issuer", nil,
 		"also accept tokens of an OIDC issuer: `ISSUER_URL=AUDIENCE[,AUDIENCE…][;claim=name,…]`, e.g. an Entra tenant's https://login.microsoftonline.com/{tid}/v2.0=https://management.core.windows.net/ (repeatable)")
+	f.StringVar(&debugAddr, "debug-addr", "", "loopback `HOST:PORT` serving Go's profiler (/debug/pprof/) for performance work")
 	return c
+}
+
+// serveDebug serves net/http/pprof on a loopback address until ctx ends. It is a separate
+// listener so that profiles never share the API's address or its authentication.
+func serveDebug(ctx context.Context, addr string, log *slog.Logger) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("%s is not a loopback address", host)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("debug listener", "err", err)
+		}
+	}()
+	return nil
 }
 
 // parseRetention reads a duration in days ("90d") or Go's notation ("720h").

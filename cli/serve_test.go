@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"log/slog"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -121,5 +123,31 @@ func TestServeFlagsParse(t *testing.T) {
 		if _, err := parseTrustedIssuer(bad); err == nil {
 			t.Errorf("parseTrustedIssuer(%q) accepted", bad)
 		}
+	}
+}
+
+// --debug-addr serves the profiler on loopback only.
+func TestServeDebugLoopbackOnly(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := serveDebug(ctx, "0.0.0.0:0", slog.Default()); err == nil || !strings.Contains(err.Error(), "not a loopback address") {
+		t.Errorf("0.0.0.0: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	if err := serveDebug(ctx, addr, slog.Default()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get("http://" + addr + "/debug/pprof/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("cmdline: %d", resp.StatusCode)
 	}
 }
