@@ -20,3 +20,6 @@ func BenchmarkPut(b *testing.B) { storetest.BenchPut(b, openBench(b)) }
 
 // BenchmarkGet reads from the WAL-mode read pool.
 func BenchmarkGet(b *testing.B) { storetest.BenchGet(b, openBench(b)) }
+
+// BenchmarkCreate writes as the API's resource PUT does (see storetest.BenchCreate).
+func BenchmarkCreate(b *testing.B) { storetest.BenchCreate(b, openBench(b)) }

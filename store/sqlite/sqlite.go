@@ -46,6 +46,13 @@ type DB struct {
 	notifier   sqlstore.Notifier
 	locks      sync.Map // name -> *atomic.Bool, for TryLock
 	closed     atomic.Bool
+
+	// Background checkpoints (see checkpoint.go); nil for OpenMemory.
+	checkpoints      *session
+	committed        chan struct{} // the writer's signal after a commit
+	checkpointerDone chan struct{}
+	checkpointErrors atomic.Int64
+	writing          sync.Mutex // held by the writer while it runs a batch
 }
 
 var _ store.Store = (*DB)(nil)
@@ -64,11 +71,14 @@ func Open(dir string) (*DB, error) {
 	}
 	path := filepath.Join(dir, FileName)
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1"
-	w, err := sql.Open("sqlite", dsn)
+	// The writer keeps savepoint journals in memory: each grouped transaction
+	// runs in a savepoint (see writer.go), and a journal file would cost a
+	// write system call for every page a savepoint first touches.
+	w, err := sql.Open("sqlite", dsn+"&_pragma=temp_store(memory)"+walPragmas)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", dsn+"&_query_only=1")
+	r, err := sql.Open("sqlite", dsn+"&_query_only=1&_pragma=cache_size(-16384)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
@@ -135,6 +145,14 @@ func (db *DB) start(readers int) error {
 	db.requests = make(chan *request)
 	db.quit = make(chan struct{})
 	db.writerDone = make(chan struct{})
+	if readers > 0 { // a file database: checkpoints in the background
+		if db.checkpoints, err = newSession(ctx, db.w); err != nil {
+			return err
+		}
+		db.committed = make(chan struct{}, 1)
+		db.checkpointerDone = make(chan struct{})
+		go db.checkpointer(db.checkpoints)
+	}
 	go db.writer(ws)
 	return nil
 }
@@ -208,6 +226,9 @@ func (db *DB) Close() error {
 		// errClosed.
 		close(db.quit)
 		<-db.writerDone
+		if db.checkpointerDone != nil {
+			<-db.checkpointerDone
+		}
 	}
 	// A read connection is closed only once it is back in the pool: closing
 	// one while a View still steps through a query on it would free the
@@ -219,6 +240,9 @@ func (db *DB) Close() error {
 		}
 	}
 	var err error
+	if db.checkpoints != nil {
+		err = db.checkpoints.close()
+	}
 	for _, s := range db.all {
 		err = errors.Join(err, s.close())
 	}

@@ -54,7 +54,9 @@ func (db *DB) writer(s *session) {
 				break fill
 			}
 		}
+		db.writing.Lock()
 		db.runBatch(s, batch)
+		db.writing.Unlock()
 	}
 }
 
@@ -77,6 +79,11 @@ func (db *DB) runBatch(s *session, batch []*request) {
 			if results[i].err == nil && results[i].panic == nil {
 				results[i] = result{err: fmt.Errorf("commit: %w", err)}
 			}
+		}
+	} else if db.committed != nil {
+		select {
+		case db.committed <- struct{}{}:
+		default: // a checkpoint is already due
 		}
 	}
 	for i, r := range batch {

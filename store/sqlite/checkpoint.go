@@ -1,0 +1,77 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Checkpoints copy pages from the WAL back into the database file. By
+// default SQLite runs one inside the committing connection every 1,000 WAL
+// pages, which puts the copy and its two fsyncs in the middle of the single
+// writer's work and stalls every write waiting behind it. Open turns
+// automatic checkpoints off on the write connections instead, and a
+// checkpointer goroutine with a connection of its own runs PASSIVE
+// checkpoints after commits; they block neither the writer nor readers.
+//
+// SQLite starts the WAL file over only when a write transaction begins
+// right after a checkpoint that reached the end of the WAL, which under
+// continuous writes a concurrent checkpoint never does. So once the WAL
+// holds restartFrames pages, the checkpointer follows its checkpoint with a
+// short one while the writer pauses between batches: it copies only what
+// was committed meanwhile, and the next write starts the WAL over.
+const (
+	// checkpointInterval paces checkpoints: at most one per interval.
+	checkpointInterval = 100 * time.Millisecond
+	// restartFrames is the WAL length (16 MiB of 4 KiB pages) from which
+	// the checkpointer makes the WAL start over.
+	restartFrames = 4096
+)
+
+// walPragmas are the DSN settings of the write connections for this scheme:
+// no automatic checkpoints, and a WAL file cut back to 64 MiB when it
+// starts over.
+const walPragmas = "&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)"
+
+// checkpointer runs checkpoints when the writer has committed, until Close.
+func (db *DB) checkpointer(s *session) {
+	defer close(db.checkpointerDone)
+	for {
+		select {
+		case <-db.committed:
+		case <-db.quit:
+			return
+		}
+		frames, err := checkpoint(s)
+		if err == nil && frames >= restartFrames {
+			db.writing.Lock()
+			_, err = checkpoint(s)
+			db.writing.Unlock()
+		}
+		if err != nil {
+			db.checkpointErrors.Add(1)
+		}
+		select {
+		case <-time.After(checkpointInterval):
+		case <-db.quit:
+			return
+		}
+	}
+}
+
+// checkpoint runs a PASSIVE checkpoint and returns the number of pages in
+// the WAL.
+func checkpoint(s *session) (int, error) {
+	rows, err := s.Query(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)")
+	if err != nil {
+		return 0, fmt.Errorf("checkpoint: %w", err)
+	}
+	defer rows.Close()
+	var busy, log, done int
+	if rows.Next() {
+		if err := rows.Scan(&busy, &log, &done); err != nil {
+			return 0, fmt.Errorf("checkpoint: %w", err)
+		}
+	}
+	return log, rows.Err()
+}
