@@ -145,22 +145,17 @@ func (h *Handler) putResource(w http.ResponseWriter, req *Request, patch bool) e
 		}
 		var stored *store.Document
 		err = h.cfg.Store.Update(ctx, func(tx store.Tx) error {
-			cur, err := tx.Get(ctx, p.doc.Key)
-			if errors.Is(err, store.ErrNotFound) {
-				cur, err = nil, nil
-			}
-			if err != nil {
+			// The write applies only to the version planned from: absent
+			// for a create, the same ETag for an update.
+			write := store.Condition{IfNoneMatch: "*"}
+			if p.old != nil {
+				write = store.Condition{IfMatch: p.old.ETag}
+			} else if err := checkParent(ctx, tx, req.ID); err != nil {
 				return err
 			}
-			if !sameVersion(cur, p.old) {
+			if stored, err = tx.Put(ctx, p.doc, write); errors.Is(err, store.ErrPreconditionFailed) {
 				return errStalePlan
-			}
-			if cur == nil {
-				if err := checkParent(ctx, tx, req.ID); err != nil {
-					return err
-				}
-			}
-			if stored, err = tx.Put(ctx, p.doc, store.Condition{}); err != nil {
+			} else if err != nil {
 				return err
 			}
 			if p.events != nil {
@@ -204,15 +199,6 @@ func checkParent(ctx context.Context, tx store.Tx, id armid.ID) error {
 // errStalePlan reports that the resource changed between planPut and the
 // write.
 var errStalePlan = errors.New("resource changed since the write was planned")
-
-// sameVersion reports whether cur is still the document a plan was made
-// from (both absent, or the same ETag).
-func sameVersion(cur, planned *store.Document) bool {
-	if cur == nil || planned == nil {
-		return cur == nil && planned == nil
-	}
-	return cur.ETag == planned.ETag
-}
 
 // putPlan is a resource write prepared outside the write transaction.
 type putPlan struct {

@@ -205,7 +205,11 @@ func (t *Tx) Put(ctx context.Context, doc *store.Document, cond store.Condition)
 	if err != nil {
 		return nil, fmt.Errorf("put: %w", err)
 	}
-	if cond != (store.Condition{}) {
+	// If-Match with an ETag or "*", and If-None-Match: *, are decided by the
+	// write statement itself (an UPDATE of the matching row, an INSERT that
+	// does nothing on conflict); other conditions read the row first.
+	folded := cond == store.Condition{IfNoneMatch: "*"} || (cond.IfMatch != "" && cond.IfNoneMatch == "")
+	if cond != (store.Condition{}) && !folded {
 		cur, err := t.getDoc(ctx, d.Key, true)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, fmt.Errorf("put %s: %w", d.ID, err)
@@ -229,18 +233,31 @@ func (t *Tx) Put(ctx context.Context, doc *store.Document, cond store.Condition)
 	d.ETag = newETag()
 	now := t.now.UnixMicro()
 	a := &args{d: t.d}
-	sql := "INSERT INTO documents (" + insertColumns + ") VALUES (" +
-		strings.Join([]string{a.add(d.Key), a.add(d.ID), a.add(d.Type), a.add(d.ParentKey), a.add(d.SubscriptionID),
-			a.add(d.ResourceGroup), a.add(d.Name), a.add(d.Location), a.add(tags), a.add(index), a.add([]byte(d.Body)), a.add(d.ETag),
-			a.add(now), a.add(now)}, ", ") + ") ON CONFLICT (key) "
-	if cond.IfNoneMatch == "*" {
-		// The row was absent when checked; a concurrent creator may still
-		// win the insert, which then must fail the precondition.
-		sql += "DO NOTHING RETURNING id, name, created_at"
+	var sql string
+	if cond.IfMatch != "" && folded {
+		sql = "UPDATE documents SET type = " + a.add(d.Type) + ", parent_key = " + a.add(d.ParentKey) +
+			", subscription_id = " + a.add(d.SubscriptionID) + ", resource_group = " + a.add(d.ResourceGroup) +
+			", location = " + a.add(d.Location) + ", tags = " + a.add(tags) + ", tag_index = " + a.add(index) +
+			", body = " + a.add([]byte(d.Body)) + ", etag = " + a.add(d.ETag) + ", updated_at = " + a.add(now) +
+			" WHERE key = " + a.add(d.Key)
+		if cond.IfMatch != "*" {
+			sql += " AND etag = " + a.add(cond.IfMatch)
+		}
+		sql += " RETURNING id, name, created_at"
 	} else {
-		sql += "DO UPDATE SET type = excluded.type, parent_key = excluded.parent_key, subscription_id = excluded.subscription_id, " +
-			"resource_group = excluded.resource_group, location = excluded.location, tags = excluded.tags, tag_index = excluded.tag_index, " +
-			"body = excluded.body, etag = excluded.etag, updated_at = excluded.updated_at RETURNING id, name, created_at"
+		sql = "INSERT INTO documents (" + insertColumns + ") VALUES (" +
+			strings.Join([]string{a.add(d.Key), a.add(d.ID), a.add(d.Type), a.add(d.ParentKey), a.add(d.SubscriptionID),
+				a.add(d.ResourceGroup), a.add(d.Name), a.add(d.Location), a.add(tags), a.add(index), a.add([]byte(d.Body)), a.add(d.ETag),
+				a.add(now), a.add(now)}, ", ") + ") ON CONFLICT (key) "
+		if cond.IfNoneMatch == "*" {
+			// A concurrent creator may win the insert, which then must
+			// fail the precondition.
+			sql += "DO NOTHING RETURNING id, name, created_at"
+		} else {
+			sql += "DO UPDATE SET type = excluded.type, parent_key = excluded.parent_key, subscription_id = excluded.subscription_id, " +
+				"resource_group = excluded.resource_group, location = excluded.location, tags = excluded.tags, tag_index = excluded.tag_index, " +
+				"body = excluded.body, etag = excluded.etag, updated_at = excluded.updated_at RETURNING id, name, created_at"
+		}
 	}
 	rows, err := t.conn.Query(ctx, sql, a.vals...)
 	if err != nil {
@@ -260,12 +277,26 @@ func (t *Tx) Put(ctx context.Context, doc *store.Document, cond store.Condition)
 		return nil, fmt.Errorf("put %s: %w", d.ID, err)
 	}
 	if !found {
-		return nil, fmt.Errorf("put %s: if-none-match *: created concurrently: %w", d.ID, store.ErrPreconditionFailed)
+		return nil, t.explainPrecondition(ctx, d, cond)
 	}
 	d.CreatedAt = time.UnixMicro(created).UTC()
 	d.UpdatedAt = t.now
 	t.touch(d.Type)
 	return d, nil
+}
+
+// explainPrecondition builds the error of a conditional write that changed
+// no row, naming the current state of the document.
+func (t *Tx) explainPrecondition(ctx context.Context, d *store.Document, cond store.Condition) error {
+	cur, err := t.getDoc(ctx, d.Key, false)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("put %s: %w", d.ID, err)
+	}
+	if err := checkCondition(cur, cond); err != nil {
+		return fmt.Errorf("put %s: %w", d.ID, err)
+	}
+	// The row changed between the write and this read (another replica).
+	return fmt.Errorf("put %s: document changed concurrently: %w", d.ID, store.ErrPreconditionFailed)
 }
 
 // Tag filters use a tag_index column instead of a table of tag rows, so
