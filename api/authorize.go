@@ -56,7 +56,10 @@ func (h *Handler) recordAuthorizationFailure(req *Request, action string, refusa
 	ctx := context.WithoutCancel(req.HTTP.Context())
 	e := h.enforcement
 	return h.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		act := e.activityRequest(ctx, tx, req, req.ID, []byte(`{}`))
+		act, err := e.activityRequest(ctx, tx, req, req.ID, []byte(`{}`))
+		if err != nil {
+			return err
+		}
 		act.Action = action
 		started, err := e.Log.Started(act)
 		if err != nil {

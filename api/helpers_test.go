@@ -51,7 +51,7 @@ func newTestAPI(t testing.TB, mod ...func(*Config)) *testAPI {
 	if _, _, err := EnsureTenant(context.Background(), st, TenantSetup{TenantID: testTenant, SubscriptionID: testSub}); err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Store: st, Verifier: fakeVerifier{}, TenantID: testTenant, PageSize: 5, CacheDocuments: true}
+	cfg := Config{Store: st, Verifier: fakeVerifier{}, TenantID: testTenant, PageSize: 5}
 	for _, m := range mod {
 		m(&cfg)
 	}

@@ -555,7 +555,6 @@ func (h *Handler) deleteManagementGroup(w http.ResponseWriter, req *Request) err
 		}
 		return putOperation(ctx, tx, opID, "Succeeded", tx.Now())
 	})
-	h.invalidate()
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ type Enforcement struct {
 	AuthorizeURL string
 	TenantID     string
 
-	cache *docCache // the handler's document cache, for resource group and subscription reads
+	st store.Store // for reads outside the transaction (store.GetLatest)
 }
 
 // errRefused aborts the write transaction of a refused request; the refusal's events are then
@@ -48,7 +48,11 @@ type writeCheck struct {
 // check decides a write inside its transaction. resource is the ARM JSON the write would leave
 // (for DELETE, the stored resource).
 func (e *Enforcement) check(ctx context.Context, tx store.Tx, req *Request, op policy.Operation, id armid.ID, resource []byte, cascade bool) (*writeCheck, error) {
-	wc := &writeCheck{act: e.activityRequest(ctx, tx, req, id, resource)}
+	act, err := e.activityRequest(ctx, tx, req, id, resource)
+	if err != nil {
+		return nil, err
+	}
+	wc := &writeCheck{act: act}
 	snap, err := e.Engine.SnapshotIn(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -62,7 +66,7 @@ func (e *Enforcement) check(ctx context.Context, tx store.Tx, req *Request, op p
 		// Azure Policy sees resource groups as Microsoft.Resources/subscriptions/resourceGroups.
 		res["type"] = "Microsoft.Resources/subscriptions/resourceGroups"
 	}
-	rg, sub, err := enforce.ScopeObjects(ctx, cachedGetter{tx, e.cache}, id)
+	rg, sub, err := enforce.ScopeObjects(ctx, latestGetter{tx, e.st}, id)
 	if err != nil {
 		return nil, err
 	}
@@ -102,8 +106,9 @@ func requestContext(req *Request) map[string]any {
 	return map[string]any{"apiVersion": req.APIVersion, "identity": ident}
 }
 
-// activityRequest describes the request for the activity log.
-func (e *Enforcement) activityRequest(ctx context.Context, tx store.Tx, req *Request, id armid.ID, resource []byte) *activitylog.Request {
+// activityRequest describes the request for the activity log. Its only error is
+// errNeedsSnapshot (see planReads); without the management groups the event merely lacks them.
+func (e *Enforcement) activityRequest(ctx context.Context, tx store.Tx, req *Request, id armid.ID, resource []byte) (*activitylog.Request, error) {
 	var top struct {
 		Location string `json:"location"`
 		Type     string `json:"type"`
@@ -116,13 +121,15 @@ func (e *Enforcement) activityRequest(ctx context.Context, tx store.Tx, req *Req
 		Caller: req.Principal, RequestBody: req.Body, ResourceLocation: store.NormalizeLocation(top.Location),
 	}
 	if s := id.SubscriptionID(); s != "" {
-		if mgs, err := ManagementGroupAncestors(ctx, tx, s); err == nil {
-			for _, m := range mgs {
-				r.Ancestors = append(r.Ancestors, m.Name())
-			}
+		mgs, err := ManagementGroupAncestors(ctx, tx, s)
+		if errors.Is(err, errNeedsSnapshot) {
+			return nil, err
+		}
+		for _, m := range mgs {
+			r.Ancestors = append(r.Ancestors, m.Name())
 		}
 	}
-	return r
+	return r, nil
 }
 
 func clientIP(r *http.Request) string {
@@ -200,10 +207,13 @@ func (e *Enforcement) recordRefusal(ctx context.Context, st store.Store, wc *wri
 	return st.Update(ctx, func(tx store.Tx) error { return tx.AppendEvents(ctx, activitylog.StoreEvents(out)) })
 }
 
-// recordWrite records an allowed write that has no policy decision (for example a write to an
+// recordPlain records an allowed write that has no policy decision (for example a write to an
 // object type Azure Policy does not evaluate): Started and Succeeded.
 func (e *Enforcement) recordPlain(ctx context.Context, tx store.Tx, req *Request, id armid.ID, resource []byte, status int, response []byte) error {
-	act := e.activityRequest(ctx, tx, req, id, resource)
+	act, err := e.activityRequest(ctx, tx, req, id, resource)
+	if err != nil {
+		return err
+	}
 	started, err := e.Log.Started(act)
 	if err != nil {
 		return err
@@ -217,35 +227,22 @@ func (e *Enforcement) recordPlain(ctx context.Context, tx store.Tx, req *Request
 
 // SetEnforcement puts policy enforcement and the activity log in the write path.
 func (h *Handler) SetEnforcement(e *Enforcement) {
-	e.cache = h.cache
+	e.st = h.cfg.Store
 	h.enforcement = e
 }
 
-// cachedGetter reads documents through the handler's cache (when there is one): the resource
-// group and subscription of every write are read on every decision.
-type cachedGetter struct {
+// latestGetter reads the resource group and subscription of a decision, which every write
+// reads, with store.GetLatest when the store keeps documents in memory and in tx otherwise.
+type latestGetter struct {
 	tx store.Tx
-	c  *docCache
+	st store.Store
 }
 
-func (g cachedGetter) Get(ctx context.Context, key string) (*store.Document, error) {
-	if g.c == nil {
-		return g.tx.Get(ctx, key)
+func (g latestGetter) Get(ctx context.Context, key string) (*store.Document, error) {
+	if _, ok := g.st.(store.LatestReader); ok {
+		return store.GetLatest(ctx, g.st, key)
 	}
-	id, err := armid.Parse(key)
-	if err != nil {
-		return g.tx.Get(ctx, key)
-	}
-	typ := strings.ToLower(id.Type())
-	if d := g.c.get(typ, key); d != nil {
-		return d, nil
-	}
-	gen := g.c.generation()
-	d, err := g.tx.Get(ctx, key)
-	if err == nil {
-		g.c.put(gen, d)
-	}
-	return d, err
+	return g.tx.Get(ctx, key)
 }
 
 // guardWrite decides a write inside its transaction: it returns errRefused (with the check) when

@@ -167,7 +167,6 @@ func (h *Handler) putResourceGroup(w http.ResponseWriter, req *Request) error {
 		}
 		return h.recordWrite(ctx, tx, wc, status, stored.Body)
 	})
-	h.invalidate(rgDocType)
 	if err != nil {
 		return h.refused(ctx, wc, err)
 	}
@@ -202,7 +201,6 @@ func (h *Handler) deleteResourceGroup(w http.ResponseWriter, req *Request) error
 		}
 		return h.recordWrite(ctx, tx, wc, http.StatusOK, nil)
 	})
-	h.invalidate()
 	if err != nil {
 		var cr *cascadeRefusal
 		if errors.As(err, &cr) {

@@ -46,30 +46,10 @@ func missing(ctx context.Context, tx store.Tx, id armid.ID) error {
 
 func (h *Handler) getResource(w http.ResponseWriter, req *Request) error {
 	ctx := req.HTTP.Context()
-	key := req.ID.Key()
-	var doc *store.Document
-	var gen uint64
-	if h.cache != nil {
-		if doc = h.cache.get(strings.ToLower(req.ID.Type()), key); doc != nil {
-			if req.HTTP.Method == http.MethodHead {
-				w.WriteHeader(http.StatusNoContent)
-				return nil
-			}
-			writeDoc(w, http.StatusOK, doc)
-			return nil
-		}
-		gen = h.cache.generation()
-	}
-	err := h.cfg.Store.View(ctx, func(tx store.Tx) error {
-		var err error
-		doc, err = tx.Get(ctx, key)
-		if errors.Is(err, store.ErrNotFound) {
-			return missing(ctx, tx, req.ID)
-		}
-		return err
-	})
-	if err == nil && h.cache != nil {
-		h.cache.put(gen, doc)
+	doc, err := store.GetLatest(ctx, h.cfg.Store, req.ID.Key())
+	if errors.Is(err, store.ErrNotFound) {
+		// Which 404: the resource, its group or its subscription.
+		err = h.cfg.Store.View(ctx, func(tx store.Tx) error { return missing(ctx, tx, req.ID) })
 	}
 	if req.HTTP.Method == http.MethodHead {
 		// CheckExistence: 204 when the resource exists, 404 otherwise.
@@ -89,19 +69,6 @@ func (h *Handler) getResource(w http.ResponseWriter, req *Request) error {
 	}
 	writeDoc(w, http.StatusOK, doc)
 	return nil
-}
-
-// invalidate drops cached documents of the given lower-case types (all
-// when none are given) after a write, before the response is sent, so a
-// client always reads its own writes.
-func (h *Handler) invalidate(types ...string) {
-	if h.cache == nil {
-		return
-	}
-	if len(types) == 0 {
-		types = nil
-	}
-	h.cache.invalidate(types)
 }
 
 // conditionOf reads If-Match / If-None-Match (quotes removed).
@@ -163,7 +130,6 @@ func (h *Handler) putResource(w http.ResponseWriter, req *Request, patch bool) e
 			}
 			return h.recordWrite(ctx, tx, p.wc, p.status, stored.Body)
 		})
-		h.invalidate(strings.ToLower(req.ID.Type()))
 		if errors.Is(err, errStalePlan) && attempt < 20 {
 			continue
 		}
@@ -214,8 +180,9 @@ type putPlan struct {
 // (for the refusal's events) with the error.
 func (h *Handler) planPut(ctx context.Context, req *Request, in *resourceInput, patch bool, cond store.Condition) (*putPlan, error) {
 	by, byType := principalType(req.Principal)
-	p := &putPlan{status: http.StatusOK}
-	err := h.cfg.Store.View(ctx, func(tx store.Tx) error {
+	var p *putPlan
+	err := h.planReads(ctx, func(tx store.Tx) error {
+		p = &putPlan{status: http.StatusOK}
 		old, err := tx.Get(ctx, req.ID.Key())
 		switch {
 		case errors.Is(err, store.ErrNotFound):
@@ -330,7 +297,6 @@ func (h *Handler) deleteResource(w http.ResponseWriter, req *Request) error {
 		}
 		return h.recordWrite(ctx, tx, wc, http.StatusOK, nil)
 	})
-	h.invalidate() // the cascade may have removed any type
 	if err != nil {
 		return h.refused(ctx, wc, err)
 	}

@@ -39,11 +39,6 @@ type Config struct {
 	PageSize int
 	// Logger receives internal errors; slog.Default when nil.
 	Logger *slog.Logger
-	// CacheDocuments keeps resources and resource groups read by GET in
-	// memory. Enable it only when this process is the store's only writer
-	// (SQLite); with several replicas sharing PostgreSQL a replica would
-	// serve another's stale writes until notified.
-	CacheDocuments bool
 }
 
 // Request is one routed ARM request: the path parsed once, the caller and
@@ -113,7 +108,6 @@ type Handler struct {
 	enforcement *Enforcement
 	// authorizer, when set, checks every request's action against role assignments.
 	authorizer *authz.Authorizer
-	cache      *docCache // nil unless Config.CacheDocuments
 	hier       *hierarchyCache
 }
 
@@ -153,10 +147,6 @@ func New(cfg Config) (*Handler, error) {
 	h.Handle(internalNamespace, hiddenNamespace{})
 	h.hier = &hierarchyCache{}
 	cfg.Store.Subscribe(h.hier.invalidate)
-	if cfg.CacheDocuments {
-		h.cache = newDocCache(64 << 20)
-		cfg.Store.Subscribe(h.cache.invalidate)
-	}
 	return h, nil
 }
 

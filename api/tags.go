@@ -134,7 +134,6 @@ func (h *Handler) serveTags(w http.ResponseWriter, req *Request) error {
 		return err
 	})
 	if write {
-		h.invalidate(strings.ToLower(target.Type()))
 	}
 	if err != nil {
 		return err

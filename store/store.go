@@ -251,3 +251,29 @@ type Tx interface {
 	// DeleteExpiredValues removes expired values and returns how many.
 	DeleteExpiredValues(ctx context.Context) (int, error)
 }
+
+// LatestReader is implemented by stores that keep recently used documents
+// in memory (store/sqlite, whose single process sees every commit).
+type LatestReader interface {
+	// GetLatest returns the latest committed version of the document with
+	// this key, outside any transaction, or ErrNotFound. A client whose
+	// write was acknowledged reads that write or a later one.
+	GetLatest(ctx context.Context, key string) (*Document, error)
+}
+
+// GetLatest reads one document outside a transaction: from s's memory
+// when s is a LatestReader, else in a View of its own. Use it where the
+// read need not be consistent with other reads, such as a GET or the
+// first read of a write that is made conditional on what it read.
+func GetLatest(ctx context.Context, s Store, key string) (*Document, error) {
+	if lr, ok := s.(LatestReader); ok {
+		return lr.GetLatest(ctx, key)
+	}
+	var d *Document
+	err := s.View(ctx, func(tx Tx) error {
+		var err error
+		d, err = tx.Get(ctx, key)
+		return err
+	})
+	return d, err
+}

@@ -35,6 +35,9 @@ var migrationFiles embed.FS
 // FileName is the database file Open creates in its directory.
 const FileName = "palisade.db"
 
+// cacheBytes bounds the document cache (see docCache).
+const cacheBytes = 128 << 20
+
 // DB is the SQLite Store.
 type DB struct {
 	w, r       *sql.DB
@@ -53,6 +56,10 @@ type DB struct {
 	checkpointerDone chan struct{}
 	checkpointErrors atomic.Int64
 	writing          sync.Mutex // held by the writer while it runs a batch
+
+	cache           *docCache
+	dataVersion     int64 // the writer's last PRAGMA data_version; 0 before the first
+	externalChanges atomic.Int64
 }
 
 var _ store.Store = (*DB)(nil)
@@ -135,6 +142,11 @@ func (db *DB) start(readers int) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	if _, err := sqlstore.Migrate(ctx, ws, sqlstore.SQLite, ms); err != nil {
+		ws.Exec(ctx, "ROLLBACK")
+		return err
+	}
+	db.cache = newDocCache(cacheBytes)
+	if err := db.checkExternal(ws); err != nil {
 		ws.Exec(ctx, "ROLLBACK")
 		return err
 	}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/palisade/palisade/store"
 	"github.com/palisade/palisade/store/internal/sqlstore"
@@ -24,6 +25,7 @@ type result struct {
 	err     error
 	panic   any // the value fn panicked with, re-raised in the caller
 	changed []string
+	written map[string]*store.Document // for the cache; nil for reads
 }
 
 // writer owns the write session and runs transactions with group commit:
@@ -37,10 +39,15 @@ type result struct {
 // concurrent writers one commit carries many small transactions.
 func (db *DB) writer(s *session) {
 	defer close(db.writerDone)
+	tick := time.NewTicker(externalCheckInterval)
+	defer tick.Stop()
 	for {
 		var first *request
 		select {
 		case first = <-db.requests:
+		case <-tick.C:
+			db.idleCheck(s)
+			continue
 		case <-db.quit:
 			return
 		}
@@ -70,8 +77,21 @@ func (db *DB) runBatch(s *session, batch []*request) {
 		}
 		return
 	}
+	if err := db.checkExternal(s); err != nil {
+		s.Exec(bg, "ROLLBACK")
+		for _, r := range batch {
+			r.done <- result{err: err}
+		}
+		return
+	}
+	// Reads in the batch see the documents earlier transactions of the
+	// batch wrote, then the committed ones (see docCache).
+	look := &batchLookup{written: map[string]*store.Document{}, cache: db.cache}
 	for i, r := range batch {
-		results[i] = runOne(s, r)
+		results[i] = runOne(s, r, look)
+		for k, d := range results[i].written {
+			look.written[k] = d
+		}
 	}
 	if _, err := s.Exec(bg, "COMMIT"); err != nil {
 		s.Exec(bg, "ROLLBACK")
@@ -80,10 +100,13 @@ func (db *DB) runBatch(s *session, batch []*request) {
 				results[i] = result{err: fmt.Errorf("commit: %w", err)}
 			}
 		}
-	} else if db.committed != nil {
-		select {
-		case db.committed <- struct{}{}:
-		default: // a checkpoint is already due
+	} else {
+		db.cache.publish(look.written)
+		if db.committed != nil {
+			select {
+			case db.committed <- struct{}{}:
+			default: // a checkpoint is already due
+			}
 		}
 	}
 	for i, r := range batch {
@@ -92,7 +115,7 @@ func (db *DB) runBatch(s *session, batch []*request) {
 }
 
 // runOne runs one request inside a savepoint of the batch transaction.
-func runOne(s *session, r *request) (res result) {
+func runOne(s *session, r *request, look sqlstore.DocLookup) (res result) {
 	bg := context.Background()
 	if err := r.ctx.Err(); err != nil {
 		return result{err: fmt.Errorf("update: %w", err)}
@@ -101,6 +124,7 @@ func runOne(s *session, r *request) (res result) {
 		return result{err: fmt.Errorf("savepoint: %w", err)}
 	}
 	tx := sqlstore.NewTx(s, sqlstore.SQLite, r.writable)
+	tx.Cache = look
 	defer func() {
 		if p := recover(); p != nil {
 			res = result{panic: p}
@@ -117,7 +141,7 @@ func runOne(s *session, r *request) (res result) {
 	if err := r.fn(tx); err != nil {
 		return result{err: err}
 	}
-	return result{changed: tx.ChangedTypes()}
+	return result{changed: tx.ChangedTypes(), written: tx.Written()}
 }
 
 // submit hands fn to the writer and waits for its result; a panic in fn is

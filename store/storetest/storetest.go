@@ -46,6 +46,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TakeValueOnce", testTakeValueOnce},
 		{"Subscribe", testSubscribe},
 		{"TryLock", testTryLock},
+		{"GetLatest", testGetLatest},
+		{"LatestReadsOwnWrites", testLatestReadsOwnWrites},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,6 +19,54 @@ type Tx struct {
 	now      time.Time
 	writable bool
 	changed  map[string]struct{}
+
+	// Cache, when set, answers document reads before SQL does. Only a
+	// backend whose cache is exact for this transaction sets it (the
+	// SQLite writer, whose transactions see every commit).
+	Cache DocLookup
+	// written holds the documents this transaction wrote (nil for a
+	// delete), for reads of its own writes and for the backend's cache.
+	written map[string]*store.Document
+}
+
+// DocLookup answers document reads from memory.
+type DocLookup interface {
+	// Lookup returns the document with this lower-cased key, nil when it
+	// does not exist; known is false when the cache cannot tell.
+	Lookup(key string) (doc *store.Document, known bool)
+}
+
+// Written returns the documents the transaction wrote, by key, nil for
+// the deleted ones.
+func (t *Tx) Written() map[string]*store.Document { return t.written }
+
+func (t *Tx) wrote(key string, d *store.Document) {
+	if t.written == nil {
+		t.written = make(map[string]*store.Document)
+	}
+	t.written[key] = d
+}
+
+// lookup answers a read of key from the transaction's own writes or its
+// cache; known is false when SQL must answer.
+func (t *Tx) lookup(key string) (*store.Document, bool) {
+	if d, ok := t.written[key]; ok {
+		return d, true
+	}
+	if t.Cache != nil {
+		return t.Cache.Lookup(key)
+	}
+	return nil, false
+}
+
+// CloneDocument copies d so that a caller may change it without touching
+// a cached copy (Body is shared: it is never modified in place).
+func CloneDocument(d *store.Document) *store.Document {
+	c := *d
+	if d.Tags != nil {
+		c.Tags = maps(d.Tags)
+	}
+	return &c
 }
 
 // NewTx wraps conn, an open database transaction. writable is false for
@@ -109,6 +157,12 @@ func (t *Tx) queryDocs(ctx context.Context, sql string, args ...any) ([]*store.D
 }
 
 func (t *Tx) getDoc(ctx context.Context, key string, lock bool) (*store.Document, error) {
+	if d, known := t.lookup(strings.ToLower(key)); known {
+		if d == nil {
+			return nil, store.ErrNotFound
+		}
+		return CloneDocument(d), nil
+	}
 	a := &args{d: t.d}
 	sql := "SELECT " + docColumns + " FROM documents WHERE key = " + a.add(strings.ToLower(key))
 	if lock {
@@ -282,6 +336,7 @@ func (t *Tx) Put(ctx context.Context, doc *store.Document, cond store.Condition)
 	d.CreatedAt = time.UnixMicro(created).UTC()
 	d.UpdatedAt = t.now
 	t.touch(d.Type)
+	t.wrote(d.Key, CloneDocument(d))
 	return d, nil
 }
 
@@ -350,6 +405,7 @@ func (t *Tx) Delete(ctx context.Context, key string, cond store.Condition) (*sto
 		return nil, fmt.Errorf("delete %s: %w", key, err)
 	}
 	t.touch(cur.Type)
+	t.wrote(cur.Key, nil)
 	return cur, nil
 }
 
@@ -367,6 +423,7 @@ func (t *Tx) DeleteUnder(ctx context.Context, key string) ([]*store.Document, er
 	slices.SortFunc(docs, func(x, y *store.Document) int { return strings.Compare(x.Key, y.Key) })
 	for _, d := range docs {
 		t.touch(d.Type)
+		t.wrote(d.Key, nil)
 	}
 	return docs, nil
 }
