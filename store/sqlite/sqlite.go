@@ -81,11 +81,11 @@ func Open(dir string) (*DB, error) {
 	// The writer keeps savepoint journals in memory: each grouped transaction
 	// runs in a savepoint (see writer.go), and a journal file would cost a
 	// write system call for every page a savepoint first touches.
-	w, err := sql.Open("sqlite", dsn+"&_pragma=temp_store(memory)"+walPragmas)
+	w, err := sql.Open("sqlite", dsn+"&_pragma=temp_store(memory)&_pragma=cache_size(-8192)"+walPragmas)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", dsn+"&_query_only=1&_pragma=cache_size(-16384)")
+	r, err := sql.Open("sqlite", dsn+"&_query_only=1&_pragma=cache_size(-8192)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)

@@ -179,6 +179,9 @@ func testInvalidDocuments(t *testing.T, s store.Store) {
 		{"empty body", func() *store.Document { d := good(); d.Body = nil; return d }()},
 		{"no type", func() *store.Document { d := good(); d.Type = ""; return d }()},
 		{"control character in tag", func() *store.Document { d := good(); d.Tags = map[string]string{"a\x1fb": "c"}; return d }()},
+		{"subscription not the id's", func() *store.Document { d := good(); d.SubscriptionID = "other"; return d }()},
+		{"resource group not the id's", func() *store.Document { d := good(); d.ResourceGroup = "rg-two"; return d }()},
+		{"resource group without subscription", func() *store.Document { d := good(); d.SubscriptionID = ""; return d }()},
 	}
 	for _, tt := range tests {
 		err := s.Update(ctx(t), func(tx store.Tx) error {

@@ -105,14 +105,16 @@ func TestCheckCondition(t *testing.T) {
 	}
 }
 
+// Generated event ids are version 7 GUIDs, unique and increasing.
 func TestEventIDIsGUID(t *testing.T) {
 	seen := map[string]bool{}
+	prev := ""
 	for i := 0; i < 100; i++ {
 		id := newEventID()
-		if len(id) != 36 || id[14] != '4' || strings.Count(id, "-") != 4 || seen[id] {
-			t.Fatalf("newEventID() = %q", id)
+		if len(id) != 36 || id[14] != '7' || strings.Count(id, "-") != 4 || seen[id] || id <= prev {
+			t.Fatalf("newEventID() = %q after %q", id, prev)
 		}
-		seen[id] = true
+		seen[id], prev = true, id
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/palisade/palisade/store"
 )
 
@@ -18,14 +20,14 @@ func newETag() string {
 	return hex.EncodeToString(b[:])
 }
 
-// newEventID returns a random GUID-shaped id, the form of ARM's eventDataId.
+// newEventID returns a GUID, the form of ARM's eventDataId: version 7,
+// time-ordered, so that consecutive events append to the id index.
 func newEventID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	id, err := uuid.NewV7()
+	if err != nil { // crypto/rand does not fail on supported platforms
+		return uuid.NewString()
+	}
+	return id.String()
 }
 
 // Continuation tokens are opaque to callers; a prefix names their kind so a

@@ -232,6 +232,18 @@ func prepare(doc *store.Document) (*store.Document, error) {
 	d.ParentKey = strings.ToLower(d.ParentKey)
 	d.SubscriptionID = strings.ToLower(d.SubscriptionID)
 	d.ResourceGroup = strings.ToLower(d.ResourceGroup)
+	if d.SubscriptionID != "" {
+		scope := "/subscriptions/" + d.SubscriptionID
+		if d.ResourceGroup != "" {
+			scope += "/resourcegroups/" + d.ResourceGroup
+		}
+		if d.Key != scope && !strings.HasPrefix(d.Key, scope+"/") {
+			return nil, fmt.Errorf("document %s: subscription %q and resource group %q are not those of its id: %w",
+				d.ID, d.SubscriptionID, d.ResourceGroup, store.ErrInvalid)
+		}
+	} else if d.ResourceGroup != "" {
+		return nil, fmt.Errorf("document %s: resource group %q without a subscription: %w", d.ID, d.ResourceGroup, store.ErrInvalid)
+	}
 	d.Location = strings.ToLower(d.Location)
 	if len(d.Tags) > 0 {
 		d.Tags = maps(d.Tags)
@@ -447,6 +459,16 @@ func (t *Tx) List(ctx context.Context, q store.Query) (store.Page, error) {
 	eq("parent_key", q.ParentKey)
 	eq("subscription_id", q.SubscriptionID)
 	eq("resource_group", q.ResourceGroup)
+	if q.SubscriptionID != "" {
+		// A document's key starts with its subscription's (and group's) id
+		// (see prepare), so a range of the primary key holds every match:
+		// the equalities above drop the neighbours the range also holds.
+		prefix := "/subscriptions/" + strings.ToLower(q.SubscriptionID)
+		if q.ResourceGroup != "" {
+			prefix += "/resourcegroups/" + strings.ToLower(q.ResourceGroup)
+		}
+		where = append(where, "key >= "+a.add(prefix)+" AND key < "+a.add(prefix+"0"))
+	}
 	eq("location", q.Location)
 	if q.Under != "" {
 		lo, hi := underRange(strings.ToLower(q.Under))
