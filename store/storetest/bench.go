@@ -111,8 +111,11 @@ var eventBody = func() []byte {
 func BenchCreate(b *testing.B, s store.Store) {
 	ctx := context.Background()
 	var n atomic.Int64
-	rg := smallResource(b, 0)
-	rg.ID, rg.Key, rg.Type = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/bench", "", "Microsoft.Resources/resourceGroups"
+	rgID := armid.MustParse("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/bench")
+	rg, err := store.NewDocument(rgID, []byte(`{"location":"westeurope"}`))
+	if err != nil {
+		b.Fatal(err)
+	}
 	if err := s.Update(ctx, func(tx store.Tx) error { _, err := tx.Put(ctx, rg, store.Condition{}); return err }); err != nil {
 		b.Fatal(err)
 	}

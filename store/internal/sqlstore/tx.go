@@ -318,12 +318,27 @@ func (t *Tx) Put(ctx context.Context, doc *store.Document, cond store.Condition)
 		if cond.IfNoneMatch == "*" {
 			// A concurrent creator may win the insert, which then must
 			// fail the precondition.
-			sql += "DO NOTHING RETURNING id, name, created_at"
+			// What a create stores is known, so the statement returns
+			// nothing and counts the inserted rows: cheaper than RETURNING.
+			sql += "DO NOTHING"
 		} else {
 			sql += "DO UPDATE SET type = excluded.type, parent_key = excluded.parent_key, subscription_id = excluded.subscription_id, " +
 				"resource_group = excluded.resource_group, location = excluded.location, tags = excluded.tags, tag_index = excluded.tag_index, " +
 				"body = excluded.body, etag = excluded.etag, updated_at = excluded.updated_at RETURNING id, name, created_at"
 		}
+	}
+	if cond.IfNoneMatch == "*" {
+		n, err := t.conn.Exec(ctx, sql, a.vals...)
+		if err != nil {
+			return nil, fmt.Errorf("put %s: %w", d.ID, err)
+		}
+		if n == 0 {
+			return nil, t.explainPrecondition(ctx, d, cond)
+		}
+		d.CreatedAt, d.UpdatedAt = t.now, t.now
+		t.touch(d.Type)
+		t.wrote(d.Key, CloneDocument(d))
+		return d, nil
 	}
 	rows, err := t.conn.Query(ctx, sql, a.vals...)
 	if err != nil {
