@@ -29,7 +29,8 @@ type Enforcement struct {
 	AuthorizeURL string
 	TenantID     string
 
-	st store.Store // for reads outside the transaction (store.GetLatest)
+	st     store.Store        // for reads outside the transaction (store.GetLatest)
+	scopes enforce.ScopeCache // resource groups and subscriptions as policies see them
 }
 
 // errRefused aborts the write transaction of a refused request; the refusal's events are then
@@ -66,7 +67,7 @@ func (e *Enforcement) check(ctx context.Context, tx store.Tx, req *Request, op p
 		// Azure Policy sees resource groups as Microsoft.Resources/subscriptions/resourceGroups.
 		res["type"] = "Microsoft.Resources/subscriptions/resourceGroups"
 	}
-	rg, sub, err := enforce.ScopeObjects(ctx, latestGetter{tx, e.st}, id)
+	rg, sub, err := enforce.ScopeObjects(ctx, latestGetter{tx, e.st}, id, &e.scopes)
 	if err != nil {
 		return nil, err
 	}

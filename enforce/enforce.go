@@ -358,24 +358,72 @@ type Getter interface {
 
 // ScopeObjects returns what resourceGroup() and subscription() return for a resource: the stored
 // resource group and subscription in ARM's shape (resourceGroup() always carries managedBy, null
-// when unset, because Azure's own definitions read it directly).
-func ScopeObjects(ctx context.Context, tx Getter, id armid.ID) (rg, sub map[string]any, err error) {
+// when unset, because Azure's own definitions read it directly). With a cache, objects built
+// from an unchanged document are reused; callers must not modify them.
+func ScopeObjects(ctx context.Context, tx Getter, id armid.ID, cache *ScopeCache) (rg, sub map[string]any, err error) {
 	if s := id.SubscriptionID(); s != "" {
-		sub = map[string]any{"id": "/subscriptions/" + s, "subscriptionId": s, "tags": map[string]any{}}
-		if d, err := tx.Get(ctx, "/subscriptions/"+strings.ToLower(s)); err == nil {
-			mergeObject(sub, d.Body, "displayName", "tenantId", "tags", "state")
-		}
+		raw := "/subscriptions/" + s // the object carries the request's casing of the id
+		d, _ := tx.Get(ctx, strings.ToLower(raw))
+		sub = cache.object(raw, d, func() map[string]any {
+			o := map[string]any{"id": "/subscriptions/" + s, "subscriptionId": s, "tags": map[string]any{}}
+			if d != nil {
+				mergeObject(o, d.Body, "displayName", "tenantId", "tags", "state")
+			}
+			return o
+		})
 	}
 	if g := id.ResourceGroup(); g != "" {
-		key := "/subscriptions/" + strings.ToLower(id.SubscriptionID()) + "/resourcegroups/" + strings.ToLower(g)
-		rg = map[string]any{"id": "/subscriptions/" + id.SubscriptionID() + "/resourceGroups/" + g, "name": g,
-			"type": "Microsoft.Resources/resourceGroups", "managedBy": nil, "tags": map[string]any{},
-			"properties": map[string]any{"provisioningState": "Succeeded"}}
-		if d, err := tx.Get(ctx, key); err == nil {
-			mergeObject(rg, d.Body, "id", "name", "location", "managedBy", "tags", "properties")
-		}
+		raw := "/subscriptions/" + id.SubscriptionID() + "/resourceGroups/" + g
+		d, _ := tx.Get(ctx, strings.ToLower(raw))
+		rg = cache.object(raw, d, func() map[string]any {
+			o := map[string]any{"id": "/subscriptions/" + id.SubscriptionID() + "/resourceGroups/" + g, "name": g,
+				"type": "Microsoft.Resources/resourceGroups", "managedBy": nil, "tags": map[string]any{},
+				"properties": map[string]any{"provisioningState": "Succeeded"}}
+			if d != nil {
+				mergeObject(o, d.Body, "id", "name", "location", "managedBy", "tags", "properties")
+			}
+			return o
+		})
 	}
 	return rg, sub, nil
+}
+
+// ScopeCache remembers the objects ScopeObjects builds from stored resource groups and
+// subscriptions, by key and ETag, so that every write in a group does not decode the group's and
+// the subscription's JSON again. A nil *ScopeCache caches nothing.
+type ScopeCache struct {
+	mu sync.Mutex
+	m  map[string]scopeEntry
+}
+
+type scopeEntry struct {
+	etag string
+	obj  map[string]any
+}
+
+// maxScopeEntries bounds a ScopeCache; it starts over when full.
+const maxScopeEntries = 4096
+
+// object returns the object cached under key (the id as the request spells it) for d's version,
+// or builds and caches one. Objects of missing documents (nil d) are not cached.
+func (c *ScopeCache) object(key string, d *store.Document, build func() map[string]any) map[string]any {
+	if c == nil || d == nil {
+		return build()
+	}
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok && e.etag == d.ETag {
+		return e.obj
+	}
+	o := build()
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxScopeEntries {
+		c.m = make(map[string]scopeEntry)
+	}
+	c.m[key] = scopeEntry{etag: d.ETag, obj: o}
+	c.mu.Unlock()
+	return o
 }
 
 func mergeObject(dst map[string]any, body []byte, keys ...string) {

@@ -2,6 +2,7 @@ package enforce_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -88,20 +89,33 @@ func TestScopeObjects(t *testing.T) {
 	}
 	defer st.Close()
 	putJSON(t, st, "/subscriptions/"+sub+"/resourceGroups/rg", `{"name":"rg","location":"westeurope","tags":{"cost":"42"}}`)
-	err = st.View(ctx, func(tx store.Tx) error {
-		rg, s, err := enforce.ScopeObjects(ctx, tx, armid.MustParse("/subscriptions/"+sub+"/resourceGroups/rg/providers/A.B/c/d"))
-		if err != nil {
+	var cache enforce.ScopeCache
+	scopes := func() (rg, subObj map[string]any) {
+		err := st.View(ctx, func(tx store.Tx) error {
+			var err error
+			rg, subObj, err = enforce.ScopeObjects(ctx, tx, armid.MustParse("/subscriptions/"+sub+"/resourceGroups/rg/providers/A.B/c/d"), &cache)
 			return err
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if rg["location"] != "westeurope" || rg["tags"].(map[string]any)["cost"] != "42" || s["subscriptionId"] != sub {
-			t.Errorf("rg %v sub %v", rg, s)
-		}
-		if _, ok := rg["managedBy"]; !ok {
-			t.Error("resourceGroup() lacks managedBy")
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+		return rg, subObj
+	}
+	rg, s := scopes()
+	if rg["location"] != "westeurope" || rg["tags"].(map[string]any)["cost"] != "42" || s["subscriptionId"] != sub {
+		t.Errorf("rg %v sub %v", rg, s)
+	}
+	if _, ok := rg["managedBy"]; !ok {
+		t.Error("resourceGroup() lacks managedBy")
+	}
+	// A changed group is read again; an unchanged one comes from the cache.
+	putJSON(t, st, "/subscriptions/"+sub+"/resourceGroups/rg", `{"name":"rg","location":"westeurope","tags":{"cost":"43"}}`)
+	if rg, _ := scopes(); rg["tags"].(map[string]any)["cost"] != "43" {
+		t.Errorf("after the group changed: %v", rg)
+	}
+	a, _ := scopes()
+	b, _ := scopes()
+	if reflect.ValueOf(a).Pointer() != reflect.ValueOf(b).Pointer() {
+		t.Error("an unchanged group was decoded again")
 	}
 }
