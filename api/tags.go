@@ -133,8 +133,6 @@ func (h *Handler) serveTags(w http.ResponseWriter, req *Request) error {
 		_, err = tx.Put(ctx, doc, store.Condition{})
 		return err
 	})
-	if write {
-	}
 	if err != nil {
 		return err
 	}
