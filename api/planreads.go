@@ -14,7 +14,7 @@ import (
 var errNeedsSnapshot = errors.New("plan needs a read snapshot")
 
 // planReads runs fn, which plans a write, with reads of the latest
-// committed documents. When the store keeps documents in memory
+// committed documents. When the store reads single documents cheaply
 // (store.LatestReader) a plan that only reads single documents costs no
 // transaction at all; a plan that lists or queries, and every plan on
 // other stores, runs in a View. fn must be safe to run twice. Plans made

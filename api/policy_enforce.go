@@ -233,7 +233,7 @@ func (h *Handler) SetEnforcement(e *Enforcement) {
 }
 
 // latestGetter reads the resource group and subscription of a decision, which every write
-// reads, with store.GetLatest when the store keeps documents in memory and in tx otherwise.
+// reads, with store.GetLatest when the store has a cheap one (store.LatestReader), in tx otherwise.
 type latestGetter struct {
 	tx store.Tx
 	st store.Store

@@ -252,8 +252,10 @@ type Tx interface {
 	DeleteExpiredValues(ctx context.Context) (int, error)
 }
 
-// LatestReader is implemented by stores that keep recently used documents
-// in memory (store/sqlite, whose single process sees every commit).
+// LatestReader is implemented by stores that read one committed document
+// more cheaply than a View can: store/sqlite from memory (its single
+// process sees every commit), store/postgres with one statement instead of
+// a transaction's three.
 type LatestReader interface {
 	// GetLatest returns the latest committed version of the document with
 	// this key, outside any transaction, or ErrNotFound. A client whose
@@ -261,8 +263,8 @@ type LatestReader interface {
 	GetLatest(ctx context.Context, key string) (*Document, error)
 }
 
-// GetLatest reads one document outside a transaction: from s's memory
-// when s is a LatestReader, else in a View of its own. Use it where the
+// GetLatest reads one document outside a transaction: with s's own
+// method when s is a LatestReader, else in a View of its own. Use it where the
 // read need not be consistent with other reads, such as a GET or the
 // first read of a write that is made conditional on what it read.
 func GetLatest(ctx context.Context, s Store, key string) (*Document, error) {

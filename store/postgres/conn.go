@@ -4,13 +4,21 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/palisade/palisade/store/internal/sqlstore"
 )
 
 // conn adapts a pgx transaction to sqlstore.Conn. pgx prepares and caches
 // each statement per connection on first use.
-type conn struct{ tx pgx.Tx }
+type conn struct{ tx querier }
+
+// querier runs statements: a transaction, or the pool for a statement of
+// its own.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
 
 // Exec implements sqlstore.Conn.
 func (c *conn) Exec(ctx context.Context, sql string, args ...any) (int64, error) {

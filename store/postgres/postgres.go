@@ -166,6 +166,12 @@ func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
 	return fn(sqlstore.NewTx(&conn{tx: tx}, sqlstore.Postgres, false))
 }
 
+// GetLatest implements store.LatestReader with one statement outside any
+// transaction: a third of the round trips of a View.
+func (db *DB) GetLatest(ctx context.Context, key string) (*store.Document, error) {
+	return sqlstore.NewTx(&conn{tx: db.pool}, sqlstore.Postgres, false).Get(ctx, key)
+}
+
 // Subscribe implements store.Store: fn sees commits of this process
 // directly and those of other replicas through LISTEN/NOTIFY.
 func (db *DB) Subscribe(fn func(types []string)) { db.notifier.Subscribe(fn) }
