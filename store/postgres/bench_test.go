@@ -12,3 +12,6 @@ func BenchmarkPut(b *testing.B) { storetest.BenchPut(b, openTest(b, schemaDSN(b)
 
 // BenchmarkGet reads through the connection pool.
 func BenchmarkGet(b *testing.B) { storetest.BenchGet(b, openTest(b, schemaDSN(b))) }
+
+// BenchmarkCreate writes as the API's resource PUT does (see storetest.BenchCreate).
+func BenchmarkCreate(b *testing.B) { storetest.BenchCreate(b, openTest(b, schemaDSN(b))) }
