@@ -32,6 +32,8 @@ type docCache struct {
 	bytes     int
 	maxBytes  int
 	keys      map[uint64]struct{} // nil until loaded
+	loaded    int                 // keys at the last load
+	deleted   int                 // deletes published since the last load
 	seed      maphash.Seed
 	evictions uint64 // counts drops, so fills read before one are refused
 }
@@ -104,6 +106,8 @@ func (c *docCache) publish(written map[string]*store.Document) {
 		c.put(key, d)
 		if d != nil && c.keys != nil {
 			c.keys[c.hash(key)] = struct{}{}
+		} else if d == nil {
+			c.deleted++
 		}
 	}
 }
@@ -154,7 +158,16 @@ func (c *docCache) setKeys(keys []string) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.keys = set
+	c.keys, c.loaded, c.deleted = set, len(keys), 0
+}
+
+// keysStale reports whether the key set should be read again: it is not
+// loaded, or so many keys were deleted since that it may hold more dead
+// keys than live ones (it never drops a key on its own).
+func (c *docCache) keysStale() bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.keys == nil || c.deleted > c.loaded+1024
 }
 
 // batchLookup answers the reads of a transaction in the writer: documents

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -97,5 +98,46 @@ func TestOtherProcessWrites(t *testing.T) {
 	}
 	if _, err := server.GetLatest(ctx, "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Contoso.Test/things/none"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("never stored: %v", err)
+	}
+}
+
+// The key set never drops a deleted key on its own; after more deletes
+// than it had keys, the writer reads it again.
+func TestKeySetReloadsAfterManyDeletes(t *testing.T) {
+	db, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	const n = 1100
+	for round := 0; round < 2; round++ {
+		err := db.Update(ctx, func(tx store.Tx) error {
+			for i := 0; i < n; i++ {
+				id := armid.MustParse(fmt.Sprintf("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Contoso.Test/things/r%d-%d", round, i))
+				d, err := store.NewDocument(id, []byte(`{}`))
+				if err != nil {
+					return err
+				}
+				if _, err := tx.Put(ctx, d, store.Condition{}); err != nil {
+					return err
+				}
+			}
+			_, err := tx.DeleteUnder(ctx, "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One more write runs the check at the start of its batch.
+	if err := db.Update(ctx, func(tx store.Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	db.cache.mu.RLock()
+	keys, deleted := len(db.cache.keys), db.cache.deleted
+	db.cache.mu.RUnlock()
+	if keys > 10 || deleted != 0 {
+		t.Errorf("key set after deleting %d documents: %d keys, %d deletes since the load", 2*n, keys, deleted)
 	}
 }

@@ -16,7 +16,8 @@ const externalCheckInterval = time.Second
 // connection has committed, and in this process only the writer commits.
 // After such a commit the document cache is reset, the key set read again
 // and subscribers told that anything may have changed. The first call
-// loads the key set. It runs inside a transaction of the writer, so no
+// loads the key set, and so does a call after many deletes (see
+// docCache.keysStale). It runs inside a transaction of the writer, so no
 // commit comes between the key read and the cache.
 func (db *DB) checkExternal(s *session) error {
 	ctx := context.Background()
@@ -25,7 +26,7 @@ func (db *DB) checkExternal(s *session) error {
 		return fmt.Errorf("check for other writers: %w", err)
 	}
 	changed := db.dataVersion != 0 && version != db.dataVersion
-	if !changed && db.dataVersion != 0 {
+	if !changed && db.dataVersion != 0 && !db.cache.keysStale() {
 		return nil
 	}
 	db.dataVersion = version
