@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/palisade/palisade/store/internal/sqlstore"
 )
@@ -45,13 +46,14 @@ func (s *session) close() error {
 	return s.c.Close()
 }
 
-// Exec implements sqlstore.Conn. Statements without arguments (schema
-// changes, BEGIN, COMMIT) run directly; the others through prepared
-// statements.
+// Exec implements sqlstore.Conn. Scripts of several statements (schema
+// migrations) run directly; single statements, the writer's BEGIN,
+// SAVEPOINT, RELEASE and COMMIT included, through prepared statements, so
+// SQLite parses each only once per connection.
 func (s *session) Exec(ctx context.Context, query string, args ...any) (int64, error) {
 	var res sql.Result
 	var err error
-	if len(args) == 0 {
+	if len(args) == 0 && strings.Contains(query, ";") {
 		res, err = s.c.ExecContext(ctx, query)
 	} else {
 		var st *sql.Stmt
