@@ -38,12 +38,17 @@ type Dialect struct {
 	// Contains returns a condition true when column holds the text bound
 	// to placeholder, compared byte for byte.
 	Contains func(column, placeholder string) string
+	// CompressEvents stores activity-log bodies compressed (see
+	// compressEvent): SQLite keeps them as written, PostgreSQL compresses
+	// large values itself.
+	CompressEvents bool
 }
 
 // SQLite is the dialect of SQLite: numbered "?NNN" parameters, no row locks.
 var SQLite = &Dialect{
-	Placeholder: func(n int) string { return "?" + strconv.Itoa(n) },
-	Contains:    func(col, ph string) string { return "instr(" + col + ", " + ph + ") > 0" },
+	Placeholder:    func(n int) string { return "?" + strconv.Itoa(n) },
+	Contains:       func(col, ph string) string { return "instr(" + col + ", " + ph + ") > 0" },
+	CompressEvents: true,
 }
 
 // Postgres is the dialect of PostgreSQL: "$N" parameters and SELECT ... FOR

@@ -142,3 +142,27 @@ func FuzzTokens(f *testing.F) {
 		}
 	})
 }
+
+// Event bodies round-trip through compression; bodies stored plain (by
+// PostgreSQL, or before compression was used) read unchanged; a damaged
+// compressed body is an error, not garbage.
+func TestEventBodyEncoding(t *testing.T) {
+	body := []byte(`{"eventDataId":"01a215ff-8178-7ec4-86d1-b6ab164d68fd","claims":{"aud":"https://management.core.windows.net/","aud2":"https://management.core.windows.net/"}}`)
+	tx := &Tx{d: SQLite}
+	stored := tx.encodeEvent(body)
+	if stored[0] != compressedEvent || len(stored) >= len(body) {
+		t.Fatalf("stored %d bytes for %d: % x…", len(stored), len(body), stored[:4])
+	}
+	if got, err := decodeEvent(stored); err != nil || string(got) != string(body) {
+		t.Errorf("round trip: %s, %v", got, err)
+	}
+	if got, err := decodeEvent(body); err != nil || string(got) != string(body) {
+		t.Errorf("plain body: %s, %v", got, err)
+	}
+	if plain := (&Tx{d: Postgres}).encodeEvent(body); string(plain) != string(body) {
+		t.Errorf("postgres stores %q", plain)
+	}
+	if _, err := decodeEvent(append([]byte{compressedEvent}, 0xff, 0xff, 0xff)); err == nil {
+		t.Error("damaged body decoded")
+	}
+}
