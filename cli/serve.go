@@ -10,6 +10,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,6 +26,10 @@ import (
 // serveEnv are the environment variables that fix bootstrap values.
 var serveEnv = []string{"PALISADE_TENANT_ID", "PALISADE_SUBSCRIPTION_ID", "PALISADE_ADMIN_CLIENT_ID",
 	"PALISADE_ADMIN_CLIENT_SECRET", "PALISADE_ADMIN_PASSWORD", "PALISADE_ADMIN_TOTP_SECRET"}
+
+// serveGCPercent is the garbage collector's target for `palisade serve`
+// when GOGC is not set.
+const serveGCPercent = 300
 
 func newServeCommand() *cobra.Command {
 	var cfg server.Config
@@ -74,6 +79,12 @@ SIGINT or SIGTERM stops the server after in-flight requests finish.`,
 			}
 			cfg.Out = stdoutOf(c)
 			cfg.Logger = slog.New(slog.NewTextHandler(c.ErrOrStderr(), nil))
+			if os.Getenv("GOGC") == "" {
+				// A server trades memory for CPU: collecting when the heap has
+				// grown to four times the live data, not twice, halves the
+				// collector's work (about 5% of the CPU under load).
+				debug.SetGCPercent(serveGCPercent)
+			}
 			ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if debugAddr != "" {
