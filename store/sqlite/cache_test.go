@@ -17,14 +17,10 @@ import (
 // all the time, so fills race with evictions.
 func TestConformanceTinyCache(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
-		db, err := Open(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
+		db := openTemp(t)
 		db.cache.mu.Lock()
 		db.cache.maxBytes = 4 * entryOverhead
 		db.cache.mu.Unlock()
-		t.Cleanup(func() { db.Close() })
 		return db
 	})
 }
@@ -104,11 +100,7 @@ func TestOtherProcessWrites(t *testing.T) {
 // The key set never drops a deleted key on its own; after more deletes
 // than it had keys, the writer reads it again.
 func TestKeySetReloadsAfterManyDeletes(t *testing.T) {
-	db, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTemp(t)
 	ctx := context.Background()
 	const n = 1100
 	for round := 0; round < 2; round++ {
