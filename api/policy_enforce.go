@@ -29,7 +29,6 @@ type Enforcement struct {
 	AuthorizeURL string
 	TenantID     string
 
-	st     store.Store        // for reads outside the transaction (store.GetLatest)
 	scopes enforce.ScopeCache // resource groups and subscriptions as policies see them
 }
 
@@ -67,7 +66,7 @@ func (e *Enforcement) check(ctx context.Context, tx store.Tx, req *Request, op p
 		// Azure Policy sees resource groups as Microsoft.Resources/subscriptions/resourceGroups.
 		res["type"] = "Microsoft.Resources/subscriptions/resourceGroups"
 	}
-	rg, sub, err := enforce.ScopeObjects(ctx, latestGetter{tx, e.st}, id, &e.scopes)
+	rg, sub, err := enforce.ScopeObjects(ctx, tx, id, &e.scopes)
 	if err != nil {
 		return nil, err
 	}
@@ -228,22 +227,7 @@ func (e *Enforcement) recordPlain(ctx context.Context, tx store.Tx, req *Request
 
 // SetEnforcement puts policy enforcement and the activity log in the write path.
 func (h *Handler) SetEnforcement(e *Enforcement) {
-	e.st = h.cfg.Store
 	h.enforcement = e
-}
-
-// latestGetter reads the resource group and subscription of a decision, which every write
-// reads, with store.GetLatest when the store has a cheap one (store.LatestReader), in tx otherwise.
-type latestGetter struct {
-	tx store.Tx
-	st store.Store
-}
-
-func (g latestGetter) Get(ctx context.Context, key string) (*store.Document, error) {
-	if _, ok := g.st.(store.LatestReader); ok {
-		return store.GetLatest(ctx, g.st, key)
-	}
-	return g.tx.Get(ctx, key)
 }
 
 // guardWrite decides a write inside its transaction: it returns errRefused (with the check) when

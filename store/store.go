@@ -259,7 +259,9 @@ type Tx interface {
 type LatestReader interface {
 	// GetLatest returns the latest committed version of the document with
 	// this key, outside any transaction, or ErrNotFound. A client whose
-	// write was acknowledged reads that write or a later one.
+	// write was acknowledged reads that write or a later one. Like View, it
+	// must not be called from inside Update's function (it may wait for
+	// the writer); read with the transaction there.
 	GetLatest(ctx context.Context, key string) (*Document, error)
 }
 
