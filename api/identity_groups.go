@@ -38,7 +38,7 @@ type groupBody struct {
 func GroupsOf(ctx context.Context, st store.Store, objectID string) ([]string, error) {
 	var out []string
 	err := st.View(ctx, func(tx store.Tx) error {
-		docs, err := listAll(ctx, tx, store.Query{Types: []string{groupType}})
+		docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{groupType}})
 		if err != nil {
 			return err
 		}
@@ -64,7 +64,7 @@ func GroupsOf(ctx context.Context, st store.Store, objectID string) ([]string, e
 func IsGroup(ctx context.Context, st store.Store, objectID string) (bool, error) {
 	found := false
 	err := st.View(ctx, func(tx store.Tx) error {
-		docs, err := listAll(ctx, tx, store.Query{Types: []string{groupType}})
+		docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{groupType}})
 		for _, d := range docs {
 			var g groupBody
 			if json.Unmarshal(d.Body, &g) == nil && strings.EqualFold(g.Properties.ObjectID, objectID) {
@@ -87,7 +87,7 @@ func (a *IdentityAdmin) serveGroup(w http.ResponseWriter, req *Request) error {
 		}
 		var items []json.RawMessage
 		err := st.View(ctx, func(tx store.Tx) error {
-			docs, err := listAll(ctx, tx, store.Query{Types: []string{groupType}})
+			docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{groupType}})
 			for _, d := range docs {
 				items = append(items, d.Body)
 			}

@@ -98,7 +98,7 @@ type hierarchy struct {
 func loadHierarchy(ctx context.Context, tx store.Tx) (*hierarchy, error) {
 	hy := &hierarchy{groups: map[string]*mgBody{}, subs: map[string][]mgSubscriptionBody{},
 		subOf: map[string]string{}, byGroup: map[string][]*mgBody{}}
-	groups, err := listAll(ctx, tx, store.Query{Types: []string{mgType}})
+	groups, err := store.ListAll(ctx, tx, store.Query{Types: []string{mgType}})
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func loadHierarchy(ctx context.Context, tx store.Tx) (*hierarchy, error) {
 	for _, list := range hy.byGroup {
 		sort.Slice(list, func(i, j int) bool { return strings.ToLower(list[i].Name) < strings.ToLower(list[j].Name) })
 	}
-	members, err := listAll(ctx, tx, store.Query{Types: []string{mgSubscriptionType}})
+	members, err := store.ListAll(ctx, tx, store.Query{Types: []string{mgSubscriptionType}})
 	if err != nil {
 		return nil, err
 	}
@@ -184,22 +184,6 @@ func (c *hierarchyCache) invalidate(types []string) {
 }
 
 func parentName(id string) string { return id[strings.LastIndexByte(id, '/')+1:] }
-
-// listAll pages through every document matching q.
-func listAll(ctx context.Context, tx store.Tx, q store.Query) ([]*store.Document, error) {
-	var out []*store.Document
-	for {
-		p, err := tx.List(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("list %v: %w", q.Types, err)
-		}
-		out = append(out, p.Documents...)
-		if p.Continuation == "" {
-			return out, nil
-		}
-		q.Continuation = p.Continuation
-	}
-}
 
 // ancestors returns the chain of groups above name, nearest first.
 func (hy *hierarchy) ancestors(name string) []*mgBody {
@@ -268,7 +252,7 @@ func ManagementGroupAncestors(ctx context.Context, tx store.Tx, subscriptionID s
 // placeSubscription makes group mg the parent of subscription sub,
 // replacing its previous membership.
 func placeSubscription(ctx context.Context, tx store.Tx, tenantID, sub, mg, displayName string) error {
-	members, err := listAll(ctx, tx, store.Query{Types: []string{mgSubscriptionType}})
+	members, err := store.ListAll(ctx, tx, store.Query{Types: []string{mgSubscriptionType}})
 	if err != nil {
 		return err
 	}
@@ -573,7 +557,7 @@ func (h *Handler) serveManagementGroupSubscriptions(w http.ResponseWriter, req *
 		if err := CheckScope(ctx, tx, req.ID); err != nil {
 			return err
 		}
-		docs, err := listAll(ctx, tx, store.Query{Types: []string{mgSubscriptionType}, ParentKey: req.ID.Key()})
+		docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{mgSubscriptionType}, ParentKey: req.ID.Key()})
 		for _, d := range docs {
 			items = append(items, d.Body)
 		}

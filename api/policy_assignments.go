@@ -328,14 +328,14 @@ func (p *PolicyHandlers) listScoped(w http.ResponseWriter, req *Request, typ str
 			}
 		}
 		for _, s := range scopes {
-			docs, err := listAll(ctx, tx, store.Query{Types: []string{typ}, ParentKey: s.Key()})
+			docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{typ}, ParentKey: s.Key()})
 			if err != nil {
 				return err
 			}
 			add(docs)
 		}
 		if !f.AtScope && !f.AtExactScope && scope.Kind() != armid.Tenant {
-			docs, err := listAll(ctx, tx, store.Query{Types: []string{typ}, Under: scope.Key()})
+			docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{typ}, Under: scope.Key()})
 			if err != nil {
 				return err
 			}

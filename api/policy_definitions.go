@@ -227,7 +227,7 @@ func (p *PolicyHandlers) listDefinitions(w http.ResponseWriter, req *Request) er
 		}
 		seen := map[string]bool{}
 		for _, s := range scopes {
-			docs, err := listAll(ctx, tx, store.Query{Types: []string{typePolicyDefinition}, ParentKey: s.Key()})
+			docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{typePolicyDefinition}, ParentKey: s.Key()})
 			if err != nil {
 				return err
 			}
@@ -332,7 +332,7 @@ func (p *PolicyHandlers) serveDefinitionVersion(w http.ResponseWriter, req *Requ
 		}
 		var bodies []json.RawMessage
 		err := p.h.cfg.Store.View(ctx, func(tx store.Tx) error {
-			docs, err := listAll(ctx, tx, store.Query{Types: []string{typePolicyDefinitionVersion}, ParentKey: parent.Key()})
+			docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{typePolicyDefinitionVersion}, ParentKey: parent.Key()})
 			for _, d := range docs {
 				bodies = append(bodies, d.Body)
 			}

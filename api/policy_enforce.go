@@ -289,28 +289,18 @@ func (h *Handler) guardCascade(ctx context.Context, tx store.Tx, req *Request) e
 	if h.enforcement == nil {
 		return nil
 	}
-	q := store.Query{Under: req.ID.Key(), Limit: 500}
-	for {
-		page, err := tx.List(ctx, q)
+	return store.Each(ctx, tx, store.Query{Under: req.ID.Key()}, func(d *store.Document) error {
+		id, err := armid.Parse(d.ID)
+		if err != nil {
+			return nil
+		}
+		wc, err := h.enforcement.check(ctx, tx, req, policy.OperationDelete, id, d.Body, true)
 		if err != nil {
 			return err
 		}
-		for _, d := range page.Documents {
-			id, err := armid.Parse(d.ID)
-			if err != nil {
-				continue
-			}
-			wc, err := h.enforcement.check(ctx, tx, req, policy.OperationDelete, id, d.Body, true)
-			if err != nil {
-				return err
-			}
-			if wc.refusal != nil {
-				return &cascadeRefusal{wc}
-			}
+		if wc.refusal != nil {
+			return &cascadeRefusal{wc}
 		}
-		if page.Continuation == "" {
-			return nil
-		}
-		q.Continuation = page.Continuation
-	}
+		return nil
+	})
 }

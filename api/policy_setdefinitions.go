@@ -55,7 +55,7 @@ func (p *PolicyHandlers) serveSetDefinition(w http.ResponseWriter, req *Request)
 			ctx := req.HTTP.Context()
 			var bodies []json.RawMessage
 			err := p.h.cfg.Store.View(ctx, func(tx store.Tx) error {
-				docs, err := listAll(ctx, tx, store.Query{Types: []string{typePolicySetVersion}, ParentKey: req.ID.Key()})
+				docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{typePolicySetVersion}, ParentKey: req.ID.Key()})
 				for _, d := range docs {
 					bodies = append(bodies, d.Body)
 				}
@@ -192,7 +192,7 @@ func (p *PolicyHandlers) listSetDefinitions(w http.ResponseWriter, req *Request)
 			return err
 		}
 		for _, s := range scopes {
-			docs, err := listAll(ctx, tx, store.Query{Types: []string{typePolicySetDefinition}, ParentKey: s.Key()})
+			docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{typePolicySetDefinition}, ParentKey: s.Key()})
 			if err != nil {
 				return err
 			}

@@ -322,7 +322,7 @@ func emptyToNil(s *string) *string {
 // duplicateAssignment reports whether the principal already holds the role
 // at exactly this scope under another name.
 func duplicateAssignment(ctx context.Context, tx store.Tx, scopeKey, principalID, roleName string) (bool, error) {
-	docs, err := listAll(ctx, tx, store.Query{Types: []string{roleAssignmentDocType}, ParentKey: scopeKey})
+	docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{roleAssignmentDocType}, ParentKey: scopeKey})
 	if err != nil {
 		return false, err
 	}
@@ -377,7 +377,7 @@ func (h *Handlers) listAssignments(w http.ResponseWriter, c Call) error {
 		if err != nil {
 			return err
 		}
-		docs, err := listAll(ctx, tx, store.Query{Types: []string{roleAssignmentDocType}})
+		docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{roleAssignmentDocType}})
 		if err != nil {
 			return err
 		}

@@ -126,7 +126,7 @@ func LoadSnapshot(ctx context.Context, tx store.Tx, hierarchy HierarchyFunc) (*S
 	}
 	var o Objects
 	var problems []error
-	defs, err := listAll(ctx, tx, store.Query{Types: []string{roleDefinitionDocType}})
+	defs, err := store.ListAll(ctx, tx, store.Query{Types: []string{roleDefinitionDocType}})
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +138,7 @@ func LoadSnapshot(ctx context.Context, tx store.Tx, hierarchy HierarchyFunc) (*S
 		}
 		o.RoleDefinitions = append(o.RoleDefinitions, &rd)
 	}
-	assigns, err := listAll(ctx, tx, store.Query{Types: []string{roleAssignmentDocType}})
+	assigns, err := store.ListAll(ctx, tx, store.Query{Types: []string{roleAssignmentDocType}})
 	if err != nil {
 		return nil, err
 	}
@@ -159,22 +159,6 @@ func LoadSnapshot(ctx context.Context, tx store.Tx, hierarchy HierarchyFunc) (*S
 	s := NewSnapshot(o)
 	s.Problems = append(problems, s.Problems...)
 	return s, nil
-}
-
-// listAll pages through every document matching q.
-func listAll(ctx context.Context, tx store.Tx, q store.Query) ([]*store.Document, error) {
-	var out []*store.Document
-	for {
-		p, err := tx.List(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("list %v: %w", q.Types, err)
-		}
-		out = append(out, p.Documents...)
-		if p.Continuation == "" {
-			return out, nil
-		}
-		q.Continuation = p.Continuation
-	}
 }
 
 // Check returns nil when a role assignment to p (or one of its groups) at

@@ -32,7 +32,7 @@ func definitionNotFound(status int, name string) *Error {
 // findCustomRole returns the stored custom role named name (a GUID; names
 // are unique in the tenant), or nil.
 func findCustomRole(ctx context.Context, tx store.Tx, name string) (*store.Document, error) {
-	docs, err := listAll(ctx, tx, store.Query{Types: []string{roleDefinitionDocType}})
+	docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{roleDefinitionDocType}})
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ func (h *Handlers) putDefinition(w http.ResponseWriter, c Call) error {
 				return err
 			}
 		}
-		docs, err := listAll(ctx, tx, store.Query{Types: []string{roleDefinitionDocType}})
+		docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{roleDefinitionDocType}})
 		if err != nil {
 			return err
 		}
@@ -254,7 +254,7 @@ func (h *Handlers) deleteDefinition(w http.ResponseWriter, c Call) error {
 		if err != nil || d == nil {
 			return err
 		}
-		assigns, err := listAll(ctx, tx, store.Query{Types: []string{roleAssignmentDocType}})
+		assigns, err := store.ListAll(ctx, tx, store.Query{Types: []string{roleAssignmentDocType}})
 		if err != nil {
 			return err
 		}
@@ -305,7 +305,7 @@ func (h *Handlers) listDefinitions(w http.ResponseWriter, c Call) error {
 			if err != nil {
 				return err
 			}
-			docs, err := listAll(ctx, tx, store.Query{Types: []string{roleDefinitionDocType}})
+			docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{roleDefinitionDocType}})
 			if err != nil {
 				return err
 			}

@@ -16,7 +16,7 @@ import (
 // The root is the one group without a parent.
 func StoredHierarchy(ctx context.Context, tx store.Tx) (map[string]string, string, error) {
 	parents := map[string]string{}
-	groups, err := listAll(ctx, tx, store.Query{Types: []string{managementGroupPrefix}})
+	groups, err := store.ListAll(ctx, tx, store.Query{Types: []string{managementGroupPrefix}})
 	if err != nil {
 		return nil, "", err
 	}
@@ -40,7 +40,7 @@ func StoredHierarchy(ctx context.Context, tx store.Tx) (map[string]string, strin
 			roots = append(roots, d.ID)
 		}
 	}
-	members, err := listAll(ctx, tx, store.Query{Types: []string{managementGroupPrefix + "/subscriptions"}})
+	members, err := store.ListAll(ctx, tx, store.Query{Types: []string{managementGroupPrefix + "/subscriptions"}})
 	if err != nil {
 		return nil, "", err
 	}

@@ -313,29 +313,17 @@ func hierarchy(ctx context.Context, tx store.Tx) (map[string]string, string, err
 
 // each decodes every document of a type (under a key, when one is given).
 func each(ctx context.Context, tx store.Tx, typ string, fn func(*store.Document, any) error, under ...string) error {
-	q := store.Query{Types: []string{typ}, Limit: 500}
+	q := store.Query{Types: []string{typ}}
 	if len(under) > 0 {
 		q.Under = under[0]
 	}
-	for {
-		page, err := tx.List(ctx, q)
+	return store.Each(ctx, tx, q, func(d *store.Document) error {
+		v, err := expr.DecodeJSON(d.Body)
 		if err != nil {
-			return fmt.Errorf("list %s: %w", typ, err)
+			return fmt.Errorf("%s: %w", d.ID, err)
 		}
-		for _, d := range page.Documents {
-			v, err := expr.DecodeJSON(d.Body)
-			if err != nil {
-				return fmt.Errorf("%s: %w", d.ID, err)
-			}
-			if err := fn(d, v); err != nil {
-				return err
-			}
-		}
-		if page.Continuation == "" {
-			return nil
-		}
-		q.Continuation = page.Continuation
-	}
+		return fn(d, v)
+	})
 }
 
 // strField walks nested objects by property names.
@@ -447,33 +435,24 @@ func Related(ctx context.Context, tx store.Tx, q decide.RelatedQuery) ([]map[str
 		if err != nil {
 			continue
 		}
-		query := store.Query{Types: []string{strings.ToLower(q.Type)}, Under: sid.Key(), Limit: 500}
-		for {
-			page, err := tx.List(ctx, query)
-			if err != nil {
-				return nil, fmt.Errorf("related resources of type %s: %w", q.Type, err)
+		query := store.Query{Types: []string{strings.ToLower(q.Type)}, Under: sid.Key()}
+		err = store.Each(ctx, tx, query, func(d *store.Document) error {
+			if seen[d.Key] {
+				return nil
 			}
-			for _, d := range page.Documents {
-				if seen[d.Key] {
-					continue
-				}
-				id, err := armid.Parse(d.ID)
-				if err != nil || !q.IsRelated(id) {
-					continue
-				}
-				seen[d.Key] = true
-				v, err := expr.DecodeJSON(d.Body)
-				if err != nil {
-					continue
-				}
+			if id, err := armid.Parse(d.ID); err != nil || !q.IsRelated(id) {
+				return nil
+			}
+			seen[d.Key] = true
+			if v, err := expr.DecodeJSON(d.Body); err == nil {
 				if m, ok := v.(map[string]any); ok {
 					out = append(out, m)
 				}
 			}
-			if page.Continuation == "" {
-				break
-			}
-			query.Continuation = page.Continuation
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("related resources of type %s: %w", q.Type, err)
 		}
 	}
 	return out, nil

@@ -121,23 +121,13 @@ func (p *Portal) storeAssignments(ctx context.Context) ([]*assignment, error) {
 	var out []*assignment
 	err := p.cfg.Store.View(ctx, func(tx store.Tx) error {
 		q := store.Query{Types: []string{"microsoft.authorization/policyassignments"}}
-		for {
-			pg, err := tx.List(ctx, q)
-			if err != nil {
-				return fmt.Errorf("list assignments: %w", err)
-			}
-			for _, d := range pg.Documents {
-				a, err := decodeAssignment(d.Body)
-				if err != nil {
-					return err
-				}
+		return store.Each(ctx, tx, q, func(d *store.Document) error {
+			a, err := decodeAssignment(d.Body)
+			if err == nil {
 				out = append(out, a)
 			}
-			if pg.Continuation == "" {
-				return nil
-			}
-			q.Continuation = pg.Continuation
-		}
+			return err
+		})
 	})
 	if err != nil {
 		return nil, err

@@ -98,22 +98,7 @@ func (s identityStore) delete(ctx context.Context, id string) error {
 
 func (s identityStore) list(ctx context.Context, typ string, each func(json.RawMessage) error) error {
 	return s.st.View(ctx, func(tx store.Tx) error {
-		q := store.Query{Types: []string{typ}}
-		for {
-			p, err := tx.List(ctx, q)
-			if err != nil {
-				return fmt.Errorf("list %s: %w", typ, err)
-			}
-			for _, d := range p.Documents {
-				if err := each(d.Body); err != nil {
-					return err
-				}
-			}
-			if p.Continuation == "" {
-				return nil
-			}
-			q.Continuation = p.Continuation
-		}
+		return store.Each(ctx, tx, store.Query{Types: []string{typ}}, func(d *store.Document) error { return each(d.Body) })
 	})
 }
 
