@@ -48,7 +48,14 @@ type writeCheck struct {
 // check decides a write inside its transaction. resource is the ARM JSON the write would leave
 // (for DELETE, the stored resource).
 func (e *Enforcement) check(ctx context.Context, tx store.Tx, req *Request, op policy.Operation, id armid.ID, resource []byte, cascade bool) (*writeCheck, error) {
-	act, err := e.activityRequest(ctx, tx, req, id, resource)
+	v, err := expr.DecodeJSON(resource)
+	if err != nil {
+		return nil, fmt.Errorf("decode resource %s: %w", id, err)
+	}
+	res, _ := v.(map[string]any)
+	typ, _ := res["type"].(string)
+	loc, _ := res["location"].(string)
+	act, err := e.describe(ctx, tx, req, id, typ, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -57,11 +64,6 @@ func (e *Enforcement) check(ctx context.Context, tx store.Tx, req *Request, op p
 	if err != nil {
 		return nil, err
 	}
-	v, err := expr.DecodeJSON(resource)
-	if err != nil {
-		return nil, fmt.Errorf("decode resource %s: %w", id, err)
-	}
-	res, _ := v.(map[string]any)
 	if id.Kind() == armid.ResourceGroup && res != nil {
 		// Azure Policy sees resource groups as Microsoft.Resources/subscriptions/resourceGroups.
 		res["type"] = "Microsoft.Resources/subscriptions/resourceGroups"
@@ -114,11 +116,16 @@ func (e *Enforcement) activityRequest(ctx context.Context, tx store.Tx, req *Req
 		Type     string `json:"type"`
 	}
 	_ = json.Unmarshal(resource, &top)
+	return e.describe(ctx, tx, req, id, top.Type, top.Location)
+}
+
+// describe is activityRequest for a resource whose type and location the caller has read.
+func (e *Enforcement) describe(ctx context.Context, tx store.Tx, req *Request, id armid.ID, typ, location string) (*activitylog.Request, error) {
 	r := &activitylog.Request{
-		TenantID: e.TenantID, ResourceID: id.String(), ResourceType: top.Type, Method: req.HTTP.Method,
+		TenantID: e.TenantID, ResourceID: id.String(), ResourceType: typ, Method: req.HTTP.Method,
 		URI: req.BaseURL + req.HTTP.URL.RequestURI(), ClientRequestID: req.HTTP.Header.Get("x-ms-client-request-id"),
 		ClientIPAddress: clientIP(req.HTTP), CorrelationID: req.CorrelationID, ServiceRequestID: req.RequestID,
-		Caller: req.Principal, RequestBody: req.Body, ResourceLocation: store.NormalizeLocation(top.Location),
+		Caller: req.Principal, RequestBody: req.Body, ResourceLocation: store.NormalizeLocation(location),
 	}
 	if s := id.SubscriptionID(); s != "" {
 		mgs, err := ManagementGroupAncestors(ctx, tx, s)
