@@ -214,6 +214,25 @@ func (p *PolicyHandlers) deleteDoc(w http.ResponseWriter, req *Request) error {
 // listDefinitions lists the definitions visible at a scope: built-ins, and custom definitions at
 // the scope and the management groups above it. $filter: policyType eq '…', category eq '…'.
 func (p *PolicyHandlers) listDefinitions(w http.ResponseWriter, req *Request) error {
+	return p.listVisible(w, req, typePolicyDefinition, func(stored map[string]bool) []json.RawMessage {
+		var out []json.RawMessage
+		defs, _ := builtin.Definitions()
+		for _, d := range defs {
+			if stored[strings.ToLower(d.ID)] {
+				continue
+			}
+			if b, ok := builtinDefinitionDoc(d.Name); ok {
+				out = append(out, b)
+			}
+		}
+		return out
+	})
+}
+
+// listVisible lists the objects of a type visible at the request's scope: those stored at the
+// scope and the management groups above it, plus what more(stored keys) adds, filtered by
+// $filter and sorted by id.
+func (p *PolicyHandlers) listVisible(w http.ResponseWriter, req *Request, typ string, more func(stored map[string]bool) []json.RawMessage) error {
 	f, err := parsePolicyFilter(req.HTTP.URL.Query().Get("$filter"))
 	if err != nil {
 		return err
@@ -225,25 +244,19 @@ func (p *PolicyHandlers) listDefinitions(w http.ResponseWriter, req *Request) er
 		if err != nil {
 			return err
 		}
-		seen := map[string]bool{}
+		stored := map[string]bool{}
 		for _, s := range scopes {
-			docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{typePolicyDefinition}, ParentKey: s.Key()})
+			docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{typ}, ParentKey: s.Key()})
 			if err != nil {
 				return err
 			}
 			for _, d := range docs {
-				seen[d.Key] = true
+				stored[d.Key] = true
 				bodies = append(bodies, d.Body)
 			}
 		}
-		defs, _ := builtin.Definitions()
-		for _, d := range defs {
-			if seen[strings.ToLower(d.ID)] {
-				continue
-			}
-			if b, ok := builtinDefinitionDoc(d.Name); ok {
-				bodies = append(bodies, b)
-			}
+		if more != nil {
+			bodies = append(bodies, more(stored)...)
 		}
 		return nil
 	})

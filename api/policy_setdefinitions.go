@@ -180,32 +180,5 @@ func policyLookup(m map[string]any, name string) (any, bool) { return expr.Looku
 // listSetDefinitions lists initiatives visible at a scope: imported built-ins and those at the
 // scope and the management groups above it.
 func (p *PolicyHandlers) listSetDefinitions(w http.ResponseWriter, req *Request) error {
-	f, err := parsePolicyFilter(req.HTTP.URL.Query().Get("$filter"))
-	if err != nil {
-		return err
-	}
-	ctx := req.HTTP.Context()
-	var bodies []json.RawMessage
-	err = p.h.cfg.Store.View(ctx, func(tx store.Tx) error {
-		scopes, err := definitionScopes(ctx, tx, req.ID)
-		if err != nil {
-			return err
-		}
-		for _, s := range scopes {
-			docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{typePolicySetDefinition}, ParentKey: s.Key()})
-			if err != nil {
-				return err
-			}
-			for _, d := range docs {
-				bodies = append(bodies, d.Body)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	bodies = filterBodies(bodies, f)
-	sortBodiesByID(bodies)
-	return p.writeList(w, req, bodies)
+	return p.listVisible(w, req, typePolicySetDefinition, nil)
 }
