@@ -51,14 +51,9 @@ func newGroupCommand() *cobra.Command {
 				if err := requireFlags("--location/-l", location); err != nil {
 					return nil, err
 				}
-				body := map[string]any{"location": location}
-				if tags != nil {
-					if body["tags"], err = parseTags(tags); err != nil {
-						return nil, err
-					}
-				}
-				if managedBy != "" {
-					body["managedBy"] = managedBy
+				body, err := groupBody(map[string]any{"location": location}, tags, managedBy)
+				if err != nil {
+					return nil, err
 				}
 				return s.do(ctx, http.MethodPut, p, resourcesAPIVersion, body)
 			})
@@ -113,14 +108,9 @@ func newGroupCommand() *cobra.Command {
 				if err != nil {
 					return nil, err
 				}
-				body := map[string]any{}
-				if tags != nil {
-					if body["tags"], err = parseTags(tags); err != nil {
-						return nil, err
-					}
-				}
-				if managedBy != "" {
-					body["managedBy"] = managedBy
+				body, err := groupBody(map[string]any{}, tags, managedBy)
+				if err != nil {
+					return nil, err
 				}
 				return s.do(ctx, http.MethodPatch, p, resourcesAPIVersion, body)
 			})
@@ -200,4 +190,19 @@ func filterByTag(items []any, tag string) []any {
 		}
 	}
 	return out
+}
+
+// groupBody adds the --tags and --managed-by of a create or update to body.
+func groupBody(body map[string]any, tags []string, managedBy string) (map[string]any, error) {
+	if tags != nil {
+		t, err := parseTags(tags)
+		if err != nil {
+			return nil, err
+		}
+		body["tags"] = t
+	}
+	if managedBy != "" {
+		body["managedBy"] = managedBy
+	}
+	return body, nil
 }
