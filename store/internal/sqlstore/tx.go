@@ -157,14 +157,15 @@ func (t *Tx) queryDocs(ctx context.Context, sql string, args ...any) ([]*store.D
 }
 
 func (t *Tx) getDoc(ctx context.Context, key string, lock bool) (*store.Document, error) {
-	if d, known := t.lookup(strings.ToLower(key)); known {
+	key = strings.ToLower(key)
+	if d, known := t.lookup(key); known {
 		if d == nil {
 			return nil, store.ErrNotFound
 		}
 		return CloneDocument(d), nil
 	}
 	a := &args{d: t.d}
-	sql := "SELECT " + docColumns + " FROM documents WHERE key = " + a.add(strings.ToLower(key))
+	sql := "SELECT " + docColumns + " FROM documents WHERE key = " + a.add(key)
 	if lock {
 		sql += t.d.LockRow
 	}
