@@ -62,7 +62,10 @@ func TestCheckpointsBoundTheWAL(t *testing.T) {
 	if n := db.checkpointErrors.Load(); n != 0 {
 		t.Errorf("%d checkpoints failed", n)
 	}
-	if fi, err := os.Stat(filepath.Join(dir, FileName)); err != nil || fi.Size() < int64(docs)*12000 {
+	// Without checkpoints everything would still be in the WAL and the
+	// database file a few pages long; the last pages written may still be
+	// in the WAL, hence half the documents' size as the bound.
+	if fi, err := os.Stat(filepath.Join(dir, FileName)); err != nil || fi.Size() < int64(docs*len(pad)/2) {
 		t.Errorf("database file after checkpoints: %v, %v", fi.Size(), err)
 	}
 	probe.close()
