@@ -56,6 +56,41 @@ type Request struct {
 	// the management group written), direct parent first and the tenant
 	// root group last. Names or full ids are accepted.
 	Ancestors []string
+
+	memo requestMemo
+}
+
+// requestMemo keeps what every event of a request derives from it alike:
+// the parsed target, and the caller's claims as strings. Each entry records
+// the inputs it came from, so a Request changed between events is parsed
+// again.
+type requestMemo struct {
+	resourceID, resourceType string
+	target                   target
+	targetErr                error
+	parsed                   bool
+
+	caller *identity.Principal
+	claims map[string]string
+}
+
+// target returns the parsed ResourceID.
+func (r *Request) target() (target, error) {
+	m := &r.memo
+	if !m.parsed || m.resourceID != r.ResourceID || m.resourceType != r.ResourceType {
+		m.target, m.targetErr = targetOf(r.ResourceID, r.ResourceType)
+		m.resourceID, m.resourceType, m.parsed = r.ResourceID, r.ResourceType, true
+	}
+	return m.target, m.targetErr
+}
+
+// claims returns the caller's claims as strings. The events of a request
+// share the map.
+func (r *Request) claims() map[string]string {
+	if r.memo.caller != r.Caller || r.memo.claims == nil {
+		r.memo.caller, r.memo.claims = r.Caller, claimStrings(r.Caller.RequestIdentity())
+	}
+	return r.memo.claims
 }
 
 // Builder makes the events of requests. Its clock and id generator are
@@ -170,7 +205,7 @@ func (b *Builder) administrative(r *Request) (*Event, error) {
 
 // base fills the fields every event of the request shares.
 func (b *Builder) base(r *Request, action string) (*Event, target, error) {
-	t, err := targetOf(r.ResourceID, r.ResourceType)
+	t, err := r.target()
 	if err != nil {
 		return nil, target{}, err
 	}
@@ -199,7 +234,7 @@ func (b *Builder) base(r *Request, action string) (*Event, target, error) {
 	}
 	if p := r.Caller; p != nil {
 		e.Caller = p.Caller()
-		e.Claims = claimStrings(p.RequestIdentity())
+		e.Claims = r.claims()
 	}
 	return e, t, nil
 }
@@ -213,7 +248,7 @@ func (r *Request) action() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	t, err := targetOf(r.ResourceID, r.ResourceType)
+	t, err := r.target()
 	if err != nil {
 		return "", err
 	}

@@ -150,11 +150,14 @@ func EventID(resourceID, eventDataID string, at time.Time) string {
 // ToStore returns the event as the store keeps it: the indexed columns the
 // list API filters on, and the JSON body served byte for byte.
 func (e *Event) ToStore() store.Event {
-	body, err := json.Marshal(e)
-	if err != nil {
-		// Event holds only strings, maps of strings and times: it always
-		// encodes.
-		panic("activitylog: encode event: " + err.Error())
+	body, ok := e.appendJSON(make([]byte, 0, 3072))
+	if !ok {
+		var err error
+		if body, err = json.Marshal(e); err != nil {
+			// Event holds only strings, maps of strings, times and
+			// related events that came from the store: it always encodes.
+			panic("activitylog: encode event: " + err.Error())
+		}
 	}
 	return store.Event{
 		ID:             e.EventDataID,
