@@ -117,8 +117,9 @@ type Page struct {
 // Body so queries can filter without parsing JSON; QueryEvents returns them
 // lower-cased (except ID), so serve Body, which is kept byte for byte.
 type Event struct {
-	// ID is the eventDataId; the store generates one when empty. IDs are
-	// unique.
+	// ID is the eventDataId; the store generates one when empty. IDs must
+	// be unique, which a generated GUID is; the SQLite store does not check
+	// it (an index on ids would cost every write a B-tree insert).
 	ID string
 	// SubscriptionID is empty for tenant-level events.
 	SubscriptionID string

@@ -2,13 +2,16 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/palisade/palisade/armid"
 	"github.com/palisade/palisade/store"
 	"github.com/palisade/palisade/store/internal/sqlstore"
 	"github.com/palisade/palisade/store/storetest"
@@ -162,5 +165,71 @@ func TestCloseDuringReads(t *testing.T) {
 				t.Errorf("a read during Close: %v", err)
 			}
 		}
+	}
+}
+
+// A database made before migration 0003 (events keyed by id, an index on
+// parent keys) keeps its events and documents, and lists work after it.
+func TestMigrationToLeanIndexes(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	pool, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName)+"?_journal_mode=WAL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := newSession(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := sqlstore.LoadMigrations(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlstore.Migrate(ctx, s, sqlstore.SQLite, ms[:2]); err != nil {
+		t.Fatal(err)
+	}
+	const sub = "/subscriptions/11111111-1111-1111-1111-111111111111"
+	at := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	tx := sqlstore.NewTx(s, sqlstore.SQLite, true)
+	doc, err := store.NewDocument(armid.MustParse(sub+"/resourceGroups/rg/providers/Microsoft.Web/sites/app"), []byte(`{"location":"westeurope"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Put(ctx, doc, store.Condition{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.AppendEvents(ctx, []store.Event{
+		{ID: "b", SubscriptionID: "11111111-1111-1111-1111-111111111111", Timestamp: at, Body: []byte(`{"n":2}`)},
+		{ID: "a", SubscriptionID: "11111111-1111-1111-1111-111111111111", Timestamp: at, Body: []byte(`{"n":1}`)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.close()
+	pool.Close()
+
+	db, err := Open(dir)
+	if err != nil {
+		t.Fatalf("open after upgrade: %v", err)
+	}
+	defer db.Close()
+	err = db.View(ctx, func(tx store.Tx) error {
+		page, err := tx.QueryEvents(ctx, store.EventQuery{SubscriptionID: "11111111-1111-1111-1111-111111111111", From: at, To: at})
+		if err != nil {
+			return err
+		}
+		if len(page.Events) != 2 || page.Events[0].ID != "b" || string(page.Events[1].Body) != `{"n":1}` {
+			return fmt.Errorf("events after the upgrade: %+v", page.Events)
+		}
+		kids, err := tx.List(ctx, store.Query{ParentKey: sub + "/resourceGroups/RG"})
+		if err != nil {
+			return err
+		}
+		if len(kids.Documents) != 1 || kids.Documents[0].ID != doc.ID {
+			return fmt.Errorf("children of the group after the upgrade: %+v", kids.Documents)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Error(err)
 	}
 }

@@ -182,6 +182,12 @@ func testInvalidDocuments(t *testing.T, s store.Store) {
 		{"subscription not the id's", func() *store.Document { d := good(); d.SubscriptionID = "other"; return d }()},
 		{"resource group not the id's", func() *store.Document { d := good(); d.ResourceGroup = "rg-two"; return d }()},
 		{"resource group without subscription", func() *store.Document { d := good(); d.SubscriptionID = ""; return d }()},
+		{"parent not a prefix of the id", func() *store.Document {
+			d := good()
+			d.ParentKey = strings.ToLower(sub1 + "/resourceGroups/rg-two")
+			return d
+		}()},
+		{"parent a prefix of a segment only", func() *store.Document { d := good(); d.ParentKey = strings.ToLower(id[:len(id)-1]); return d }()},
 	}
 	for _, tt := range tests {
 		err := s.Update(ctx(t), func(tx store.Tx) error {

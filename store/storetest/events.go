@@ -203,10 +203,6 @@ func testEvents(t *testing.T, s store.Store) {
 	})
 	wantErr(t, "document token for events", err, store.ErrInvalid)
 	err = s.Update(ctx(t), func(tx store.Tx) error {
-		return tx.AppendEvents(ctx(t), []store.Event{{ID: events[0].ID, Timestamp: eventBase, Body: []byte(`{}`)}})
-	})
-	wantErr(t, "duplicate event id", err, store.ErrConflict)
-	err = s.Update(ctx(t), func(tx store.Tx) error {
 		return tx.AppendEvents(ctx(t), []store.Event{{Body: []byte(`{}`)}})
 	})
 	wantErr(t, "event without timestamp", err, store.ErrInvalid)

@@ -231,6 +231,9 @@ func prepare(doc *store.Document) (*store.Document, error) {
 	}
 	d.Type = strings.ToLower(d.Type)
 	d.ParentKey = strings.ToLower(d.ParentKey)
+	if d.ParentKey != "" && d.ParentKey != "/" && !strings.HasPrefix(d.Key, d.ParentKey+"/") {
+		return nil, fmt.Errorf("document %s: parent %q is not a prefix of its id: %w", d.ID, d.ParentKey, store.ErrInvalid)
+	}
 	d.SubscriptionID = strings.ToLower(d.SubscriptionID)
 	d.ResourceGroup = strings.ToLower(d.ResourceGroup)
 	if d.SubscriptionID != "" {
@@ -472,7 +475,14 @@ func (t *Tx) List(ctx context.Context, q store.Query) (store.Page, error) {
 			where = append(where, col+" = "+a.add(strings.ToLower(v)))
 		}
 	}
-	eq("parent_key", q.ParentKey)
+	if q.ParentKey != "" {
+		// A document's key starts with its parent's (see prepare), so the
+		// parent's range of the primary key holds every child; the
+		// equality drops the grandchildren the range also holds.
+		parent := strings.ToLower(q.ParentKey)
+		lo, hi := underRange(parent)
+		where = append(where, "parent_key = "+a.add(parent), "key > "+a.add(lo)+" AND key < "+a.add(hi))
+	}
 	eq("subscription_id", q.SubscriptionID)
 	eq("resource_group", q.ResourceGroup)
 	if q.SubscriptionID != "" {
