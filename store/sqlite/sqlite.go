@@ -58,6 +58,7 @@ type DB struct {
 	writing          sync.Mutex // held by the writer while it runs a batch
 
 	cache           *docCache
+	path            string // the database file; empty for OpenMemory
 	dataVersion     int64 // the writer's last PRAGMA data_version; 0 before the first
 	externalChanges atomic.Int64
 }
@@ -90,7 +91,7 @@ func Open(dir string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
-	db := &DB{w: w, r: r}
+	db := &DB{w: w, r: r, path: path}
 	if err := db.start(max(4, 2*runtime.GOMAXPROCS(0))); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
