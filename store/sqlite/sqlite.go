@@ -59,7 +59,7 @@ type DB struct {
 
 	cache           *docCache
 	path            string // the database file; empty for OpenMemory
-	dataVersion     int64 // the writer's last PRAGMA data_version; 0 before the first
+	dataVersion     int64  // the writer's last PRAGMA data_version; 0 before the first
 	externalChanges atomic.Int64
 }
 
