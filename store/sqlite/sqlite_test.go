@@ -168,8 +168,9 @@ func TestCloseDuringReads(t *testing.T) {
 	}
 }
 
-// A database made before migration 0003 (events keyed by id, an index on
-// parent keys) keeps its events and documents, and lists work after it.
+// A database made before migration 0003 (events keyed by id, documents in
+// a WITHOUT ROWID table with an index on parent keys) keeps its events and
+// documents, and reads, lists and writes work after it.
 func TestMigrationToLeanIndexes(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -227,9 +228,36 @@ func TestMigrationToLeanIndexes(t *testing.T) {
 		if len(kids.Documents) != 1 || kids.Documents[0].ID != doc.ID {
 			return fmt.Errorf("children of the group after the upgrade: %+v", kids.Documents)
 		}
+		typed, err := tx.List(ctx, store.Query{Types: []string{"Microsoft.Web/sites"}})
+		if err != nil || len(typed.Documents) != 1 || string(typed.Documents[0].Body) != `{"location":"westeurope"}` {
+			return fmt.Errorf("documents of the type after the upgrade: %+v, %v", typed.Documents, err)
+		}
 		return nil
 	})
 	if err != nil {
 		t.Error(err)
+	}
+	// The primary key still refuses a second row with the key: a create
+	// under If-None-Match: * fails, a plain Put replaces.
+	err = db.Update(ctx, func(tx store.Tx) error {
+		_, err := tx.Put(ctx, doc, store.Condition{IfNoneMatch: "*"})
+		return err
+	})
+	if !errors.Is(err, store.ErrPreconditionFailed) {
+		t.Errorf("create over an upgraded document: %v, want ErrPreconditionFailed", err)
+	}
+	err = db.Update(ctx, func(tx store.Tx) error {
+		d := *doc
+		d.Body = []byte(`{"location":"northeurope"}`)
+		_, err := tx.Put(ctx, &d, store.Condition{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows int
+	var body string
+	if err := db.w.QueryRow("SELECT COUNT(*), MAX(CAST(body AS TEXT)) FROM documents").Scan(&rows, &body); err != nil || rows != 1 || body != `{"location":"northeurope"}` {
+		t.Errorf("documents after a replace: %d rows, body %s, %v", rows, body, err)
 	}
 }
