@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -70,8 +71,9 @@ type requestMemo struct {
 	targetErr                error
 	parsed                   bool
 
-	caller *identity.Principal
-	claims map[string]string
+	caller     *identity.Principal
+	claims     map[string]string
+	claimsJSON []byte // claims encoded, for Event.appendJSON
 }
 
 // target returns the parsed ResourceID.
@@ -89,6 +91,7 @@ func (r *Request) target() (target, error) {
 func (r *Request) claims() map[string]string {
 	if r.memo.caller != r.Caller || r.memo.claims == nil {
 		r.memo.caller, r.memo.claims = r.Caller, claimStrings(r.Caller.RequestIdentity())
+		r.memo.claimsJSON = appendStringMap(nil, r.memo.claims)
 	}
 	return r.memo.claims
 }
@@ -235,6 +238,7 @@ func (b *Builder) base(r *Request, action string) (*Event, target, error) {
 	if p := r.Caller; p != nil {
 		e.Caller = p.Caller()
 		e.Claims = r.claims()
+		e.claimsJSON = encodedMap{of: e.Claims, json: r.memo.claimsJSON}
 	}
 	return e, t, nil
 }
@@ -318,6 +322,151 @@ func claimStrings(claims map[string]any) map[string]string {
 // JSON text with the value of a top-level "tags" replaced by "******", as
 // ARM hides tag values there; other bodies are kept as sent.
 func maskTags(body []byte) string {
+	if out, ok := maskTagsFast(body); ok {
+		return out
+	}
+	return maskTagsDecoding(body)
+}
+
+// maskTagsFast is maskTags for the common body, a JSON object whose member
+// names have no escapes, without decoding it. It reports false for
+// anything else, which maskTagsDecoding handles; FuzzMaskTagsFast holds
+// the two equal where both answer.
+func maskTagsFast(body []byte) (string, bool) {
+	type member struct{ name, value []byte }
+	var members [16]member
+	list := members[:0]
+	masked := false
+	i := skipSpace(body, 0)
+	if i == len(body) || body[i] != '{' {
+		return string(body), true
+	}
+	i = skipSpace(body, i+1)
+	if i < len(body) && body[i] == '}' {
+		return string(body), true
+	}
+	for {
+		if i == len(body) || body[i] != '"' {
+			return "", false
+		}
+		end := i + 1
+		for end < len(body) && body[end] != '"' {
+			if body[end] == '\\' || body[end] < 0x20 || body[end] >= utf8.RuneSelf {
+				return "", false
+			}
+			end++
+		}
+		if end == len(body) {
+			return "", false
+		}
+		name := body[i+1 : end]
+		i = skipSpace(body, end+1)
+		if i == len(body) || body[i] != ':' {
+			return "", false
+		}
+		start := skipSpace(body, i+1)
+		stop := skipValue(body, start)
+		if stop < 0 {
+			return "", false
+		}
+		if bytes.EqualFold(name, []byte("tags")) {
+			masked = true
+		}
+		list = append(list, member{name, body[start:stop]})
+		i = skipSpace(body, stop)
+		if i == len(body) {
+			return "", false
+		}
+		if body[i] == '}' {
+			break
+		}
+		if body[i] != ',' {
+			return "", false
+		}
+		i = skipSpace(body, i+1)
+	}
+	if !masked {
+		return string(body), true
+	}
+	out := bytes.NewBuffer(make([]byte, 0, len(body)))
+	out.WriteByte('{')
+	for k, m := range list {
+		if k > 0 {
+			out.WriteByte(',')
+		}
+		out.Write(appendString(out.AvailableBuffer(), string(m.name)))
+		out.WriteByte(':')
+		if bytes.EqualFold(m.name, []byte("tags")) {
+			if !json.Valid(m.value) {
+				return "", false
+			}
+			out.WriteString(`"******"`)
+			continue
+		}
+		if err := json.Compact(out, m.value); err != nil {
+			return "", false
+		}
+	}
+	out.WriteByte('}')
+	return out.String(), true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the end of the JSON value starting at b[i], or -1 when
+// it does not end. It checks only the nesting; json.Compact validates the
+// value.
+func skipValue(b []byte, i int) int {
+	depth := 0
+	for i < len(b) {
+		switch c := b[i]; c {
+		case '"':
+			i++
+			for i < len(b) && b[i] != '"' {
+				if b[i] == '\\' {
+					i++
+				}
+				i++
+			}
+			if i >= len(b) {
+				return -1
+			}
+			i++
+		case '{', '[':
+			depth++
+			i++
+		case '}', ']':
+			if depth == 0 {
+				return i
+			}
+			depth--
+			i++
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i
+			}
+			i++
+		default:
+			i++
+		}
+		if depth == 0 && i > 0 && (b[i-1] == '"' || b[i-1] == '}' || b[i-1] == ']') {
+			return i
+		}
+	}
+	if depth == 0 {
+		return i
+	}
+	return -1
+}
+
+// maskTagsDecoding is maskTags for any body, reading it with a JSON
+// decoder.
+func maskTagsDecoding(body []byte) string {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {

@@ -1,6 +1,7 @@
 package activitylog
 
 import (
+	"reflect"
 	"slices"
 	"time"
 	"unicode/utf8"
@@ -36,7 +37,11 @@ func (e *Event) appendJSON(b []byte) ([]byte, bool) {
 	b = appendString(b, e.Channels)
 	if len(e.Claims) > 0 {
 		b = append(b, `,"claims":`...)
-		b = appendStringMap(b, e.Claims)
+		if e.claimsJSON.encodes(e.Claims) {
+			b = append(b, e.claimsJSON.json...)
+		} else {
+			b = appendStringMap(b, e.Claims)
+		}
 	}
 	b = append(b, `,"correlationId":`...)
 	b = appendString(b, e.CorrelationID)
@@ -116,6 +121,18 @@ func (t Timestamp) appendJSON(b []byte) []byte {
 	b = append(b, '"')
 	b = time.Time(t).UTC().Truncate(time.Microsecond).AppendFormat(b, time.RFC3339Nano)
 	return append(b, '"')
+}
+
+// encodedMap is a map of strings with its encoding, made when the map was
+// built; the map must not change afterwards.
+type encodedMap struct {
+	of   map[string]string
+	json []byte
+}
+
+// encodes reports whether the encoding is that of m (the same map).
+func (e encodedMap) encodes(m map[string]string) bool {
+	return e.json != nil && len(m) == len(e.of) && reflect.ValueOf(m).UnsafePointer() == reflect.ValueOf(e.of).UnsafePointer()
 }
 
 // appendStringMap appends m as a JSON object with its keys sorted, as

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/palisade/palisade/identity"
 )
 
 // fullEvent fills every field, with text that needs escaping in places.
@@ -103,4 +105,33 @@ func FuzzAppendJSON(f *testing.F) {
 			t.Fatalf("appendJSON differs from encoding/json for %q, %q:\n got %s\nwant %s", a, b, got, want)
 		}
 	})
+}
+
+// Events built for one request share its claims, encoded once; the body
+// still equals encoding/json's, also after an event's claims are replaced.
+func TestBuiltEventsEncodeAsEncodingJSON(t *testing.T) {
+	p := &identity.Principal{Kind: identity.KindUser, UPN: "alice@contoso.com",
+		Claims: map[string]any{"iat": 1772357100.0, "amr": []any{"pwd"}, "name": "<Alice & Bob>", "oid": "o"}}
+	r := &Request{TenantID: "t", ResourceID: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa",
+		Method: "PUT", Caller: p, RequestBody: []byte(`{"location":"westeurope","tags":{"a":"b"}}`)}
+	b := NewBuilder(nil, nil)
+	started, err := b.Started(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	finished, err := b.Finished(r, 201, []byte(`{"id":"x"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	replaced := *finished
+	replaced.Claims = map[string]string{"only": "this"}
+	for _, e := range []*Event{started, finished, &replaced} {
+		want, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.ToStore().Body; !bytes.Equal(got, want) {
+			t.Errorf("stored body:\n got %s\nwant %s", got, want)
+		}
+	}
 }

@@ -74,6 +74,10 @@ type Event struct {
 	// RelatedEvents is always empty, as in Azure's Administrative and Policy
 	// events.
 	RelatedEvents []json.RawMessage `json:"relatedEvents"`
+
+	// claimsJSON is Claims already encoded: the events of one request
+	// share their claims map, and encode it once.
+	claimsJSON encodedMap
 }
 
 // LocalizableString is Azure's {value, localizedValue} pair: an invariant
@@ -150,7 +154,7 @@ func EventID(resourceID, eventDataID string, at time.Time) string {
 // ToStore returns the event as the store keeps it: the indexed columns the
 // list API filters on, and the JSON body served byte for byte.
 func (e *Event) ToStore() store.Event {
-	body, ok := e.appendJSON(make([]byte, 0, 3072))
+	body, ok := e.appendJSON(make([]byte, 0, 4096))
 	if !ok {
 		var err error
 		if body, err = json.Marshal(e); err != nil {

@@ -66,3 +66,24 @@ func FuzzSelect(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMaskTagsFast checks that the fast path, where it answers, answers as
+// the decoding one does.
+func FuzzMaskTagsFast(f *testing.F) {
+	for _, s := range []string{
+		`{"location":"westeurope","tags":{"env":"prod"}}`, ` { "Tags" : [1, 2] , "a" : { "b" : "c\"}" } } trailing`,
+		`{"tags":tru}`, `{"tags":{},"x":}`, `{"a<b":1,"TAGS":null}`, `{"tags":"x","p":[{"q":"\u00e9"}]}`,
+		`[1,2]`, `not json`, `{"tags":{}`, ``, `{}`, `{"a":1,}`, `{"tags":1 2}`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		got, ok := maskTagsFast([]byte(body))
+		if !ok {
+			return
+		}
+		if want := maskTagsDecoding([]byte(body)); got != want {
+			t.Fatalf("maskTagsFast(%q) = %q, decoding gives %q", body, got, want)
+		}
+	})
+}
