@@ -46,7 +46,7 @@ type Dialect struct {
 
 // SQLite is the dialect of SQLite: numbered "?NNN" parameters, no row locks.
 var SQLite = &Dialect{
-	Placeholder:    func(n int) string { return "?" + strconv.Itoa(n) },
+	Placeholder:    func(n int) string { return placeholder(sqlitePlaceholders[:], "?", n) },
 	Contains:       func(col, ph string) string { return "instr(" + col + ", " + ph + ") > 0" },
 	CompressEvents: true,
 }
@@ -54,9 +54,27 @@ var SQLite = &Dialect{
 // Postgres is the dialect of PostgreSQL: "$N" parameters and SELECT ... FOR
 // UPDATE.
 var Postgres = &Dialect{
-	Placeholder: func(n int) string { return "$" + strconv.Itoa(n) },
+	Placeholder: func(n int) string { return placeholder(postgresPlaceholders[:], "$", n) },
 	LockRow:     " FOR UPDATE",
 	Contains:    func(col, ph string) string { return "strpos(" + col + ", " + ph + ") > 0" },
+}
+
+// The first placeholders of each dialect are made once: every statement
+// names several.
+var sqlitePlaceholders, postgresPlaceholders [128]string
+
+func init() {
+	for n := range sqlitePlaceholders {
+		sqlitePlaceholders[n] = "?" + strconv.Itoa(n)
+		postgresPlaceholders[n] = "$" + strconv.Itoa(n)
+	}
+}
+
+func placeholder(made []string, prefix string, n int) string {
+	if n < len(made) {
+		return made[n]
+	}
+	return prefix + strconv.Itoa(n)
 }
 
 // args collects bind parameters while a statement is built.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang/snappy"
@@ -23,14 +24,36 @@ const eventColumns = "id, ts, subscription_id, tenant_id, resource_group, resour
 // before compression was used read as they are.
 const compressedEvent = 0x00
 
-// encodeEvent returns the body as stored.
-func (t *Tx) encodeEvent(body []byte) []byte {
+// eventBuffers recycles the buffers AppendEvents compresses bodies into;
+// the driver copies bound values, so a buffer is free again once the
+// INSERT ran.
+var eventBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// encodeEvents returns the bodies of events as stored, and the buffer they
+// were compressed into (nil when they were not), for eventBuffers.
+func (t *Tx) encodeEvents(events []store.Event) ([][]byte, *[]byte) {
+	out := make([][]byte, len(events))
 	if !t.d.CompressEvents {
-		return body
+		for i := range events {
+			out[i] = events[i].Body
+		}
+		return out, nil
 	}
-	out := make([]byte, 1+snappy.MaxEncodedLen(len(body)))
-	out[0] = compressedEvent
-	return out[:1+len(snappy.Encode(out[1:], body))]
+	size := 0
+	for i := range events {
+		size += 1 + snappy.MaxEncodedLen(len(events[i].Body))
+	}
+	buf := eventBuffers.Get().(*[]byte)
+	if cap(*buf) < size {
+		*buf = make([]byte, size)
+	}
+	free := (*buf)[:size]
+	for i := range events {
+		free[0] = compressedEvent
+		n := 1 + len(snappy.Encode(free[1:], events[i].Body))
+		out[i], free = free[:n:n], free[n:]
+	}
+	return out, buf
 }
 
 // decodeEvent returns the body as written to AppendEvents.
@@ -56,8 +79,6 @@ func (t *Tx) AppendEvents(ctx context.Context, events []store.Event) error {
 	l := strings.ToLower
 	for start := 0; start < len(events); start += perStatement {
 		batch := events[start:min(start+perStatement, len(events))]
-		a := &args{d: t.d}
-		rows := make([]string, 0, len(batch))
 		for i := range batch {
 			e := &batch[i]
 			if e.ID == "" {
@@ -69,19 +90,56 @@ func (t *Tx) AppendEvents(ctx context.Context, events []store.Event) error {
 			if len(e.Body) == 0 {
 				return fmt.Errorf("append event %s: empty body: %w", e.ID, store.ErrInvalid)
 			}
-			rows = append(rows, "("+strings.Join([]string{
-				a.add(e.ID), a.add(e.Timestamp.UnixMicro()), a.add(l(e.SubscriptionID)), a.add(l(e.TenantID)),
-				a.add(l(e.ResourceGroup)), a.add(l(e.ResourceID)), a.add(l(e.Provider)), a.add(l(e.CorrelationID)),
-				a.add(l(e.Caller)), a.add(l(e.Status)), a.add(l(e.Level)), a.add(l(e.Category)), a.add(l(e.OperationName)),
-				a.add(t.encodeEvent(e.Body)),
-			}, ", ")+")")
 		}
-		sql := "INSERT INTO events (" + eventColumns + ") VALUES " + strings.Join(rows, ", ")
-		if _, err := t.conn.Exec(ctx, sql, a.vals...); err != nil {
+		bodies, buf := t.encodeEvents(batch)
+		vals := make([]any, 0, eventColumnCount*len(batch))
+		for i := range batch {
+			e := &batch[i]
+			vals = append(vals, e.ID, e.Timestamp.UnixMicro(), l(e.SubscriptionID), l(e.TenantID),
+				l(e.ResourceGroup), l(e.ResourceID), l(e.Provider), l(e.CorrelationID),
+				l(e.Caller), l(e.Status), l(e.Level), l(e.Category), l(e.OperationName), bodies[i])
+		}
+		_, err := t.conn.Exec(ctx, insertEventsSQL(t.d, len(batch)), vals...)
+		if buf != nil {
+			eventBuffers.Put(buf)
+		}
+		if err != nil {
 			return fmt.Errorf("append %d events: %w", len(batch), err)
 		}
 	}
 	return nil
+}
+
+// eventColumnCount is the number of names in eventColumns.
+const eventColumnCount = 14
+
+// insertSQL holds the INSERT statements of AppendEvents by dialect and row
+// count.
+var insertSQL sync.Map // insertKey -> string
+
+type insertKey struct {
+	d    *Dialect
+	rows int
+}
+
+// insertEventsSQL returns the INSERT of rows events, with placeholders
+// numbered row by row in eventColumns' order.
+func insertEventsSQL(d *Dialect, rows int) string {
+	if s, ok := insertSQL.Load(insertKey{d, rows}); ok {
+		return s.(string)
+	}
+	a := &args{d: d}
+	tuples := make([]string, rows)
+	for r := range tuples {
+		ph := make([]string, eventColumnCount)
+		for c := range ph {
+			ph[c] = a.add(nil)
+		}
+		tuples[r] = "(" + strings.Join(ph, ", ") + ")"
+	}
+	s := "INSERT INTO events (" + eventColumns + ") VALUES " + strings.Join(tuples, ", ")
+	insertSQL.Store(insertKey{d, rows}, s)
+	return s
 }
 
 // QueryEvents implements store.Tx.

@@ -148,18 +148,23 @@ func FuzzTokens(f *testing.F) {
 // compressed body is an error, not garbage.
 func TestEventBodyEncoding(t *testing.T) {
 	body := []byte(`{"eventDataId":"01a215ff-8178-7ec4-86d1-b6ab164d68fd","claims":{"aud":"https://management.core.windows.net/","aud2":"https://management.core.windows.net/"}}`)
+	other := []byte(`{"eventDataId":"second"}`)
 	tx := &Tx{d: SQLite}
-	stored := tx.encodeEvent(body)
+	all, _ := tx.encodeEvents([]store.Event{{Body: body}, {Body: other}})
+	stored := all[0]
 	if stored[0] != compressedEvent || len(stored) >= len(body) {
 		t.Fatalf("stored %d bytes for %d: % x…", len(stored), len(body), stored[:4])
 	}
 	if got, err := decodeEvent(stored); err != nil || string(got) != string(body) {
 		t.Errorf("round trip: %s, %v", got, err)
 	}
+	if got, err := decodeEvent(all[1]); err != nil || string(got) != string(other) {
+		t.Errorf("round trip of the second body: %s, %v", got, err)
+	}
 	if got, err := decodeEvent(body); err != nil || string(got) != string(body) {
 		t.Errorf("plain body: %s, %v", got, err)
 	}
-	if plain := (&Tx{d: Postgres}).encodeEvent(body); string(plain) != string(body) {
+	if plain, _ := (&Tx{d: Postgres}).encodeEvents([]store.Event{{Body: body}}); string(plain[0]) != string(body) {
 		t.Errorf("postgres stores %q", plain)
 	}
 	if _, err := decodeEvent(append([]byte{compressedEvent}, 0xff, 0xff, 0xff)); err == nil {
