@@ -163,19 +163,22 @@ func (e *Event) ToStore() store.Event {
 			panic("activitylog: encode event: " + err.Error())
 		}
 	}
+	// The store compares the indexed fields lower-cased; lower-casing them
+	// here spares the store's single writer the copies.
+	l := strings.ToLower
 	return store.Event{
 		ID:             e.EventDataID,
-		SubscriptionID: e.SubscriptionID,
-		TenantID:       e.TenantID,
-		ResourceGroup:  e.ResourceGroupName,
-		ResourceID:     e.ResourceID,
-		Provider:       e.ResourceProviderName.Value,
-		CorrelationID:  e.CorrelationID,
-		Caller:         e.Caller,
-		Status:         e.Status.Value,
-		Level:          e.Level,
-		Category:       e.Category.Value,
-		OperationName:  e.OperationName.Value,
+		SubscriptionID: l(e.SubscriptionID),
+		TenantID:       l(e.TenantID),
+		ResourceGroup:  l(e.ResourceGroupName),
+		ResourceID:     l(e.ResourceID),
+		Provider:       l(e.ResourceProviderName.Value),
+		CorrelationID:  l(e.CorrelationID),
+		Caller:         l(e.Caller),
+		Status:         l(e.Status.Value),
+		Level:          l(e.Level),
+		Category:       l(e.Category.Value),
+		OperationName:  l(e.OperationName.Value),
 		Timestamp:      e.EventTimestamp.Time().UTC().Truncate(time.Microsecond),
 		Body:           body,
 	}

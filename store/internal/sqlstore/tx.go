@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -64,7 +65,7 @@ func (t *Tx) lookup(key string) (*store.Document, bool) {
 func CloneDocument(d *store.Document) *store.Document {
 	c := *d
 	if d.Tags != nil {
-		c.Tags = maps(d.Tags)
+		c.Tags = maps.Clone(d.Tags)
 	}
 	return &c
 }
@@ -250,19 +251,11 @@ func prepare(doc *store.Document) (*store.Document, error) {
 	}
 	d.Location = strings.ToLower(d.Location)
 	if len(d.Tags) > 0 {
-		d.Tags = maps(d.Tags)
+		d.Tags = maps.Clone(d.Tags)
 	} else {
 		d.Tags = nil
 	}
 	return &d, nil
-}
-
-func maps(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // Put implements store.Tx. A replace keeps the stored ID, Name and
