@@ -21,7 +21,8 @@ func newETag() string {
 }
 
 // newEventID returns a GUID, the form of ARM's eventDataId: version 7,
-// time-ordered, so that consecutive events append to the id index.
+// time-ordered, so that consecutive events append to an index holding ids
+// (PostgreSQL's primary key; SQLite's (subscription, time, id) index).
 func newEventID() string {
 	id, err := uuid.NewV7()
 	if err != nil { // crypto/rand does not fail on supported platforms
