@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/palisade/palisade/store"
@@ -295,37 +296,28 @@ func (t *Tx) Put(ctx context.Context, doc *store.Document, cond store.Condition)
 	}
 	d.ETag = newETag()
 	now := t.now.UnixMicro()
-	a := &args{d: t.d}
+	st := putStatementsOf(t.d)
 	var sql string
+	var vals []any
 	if cond.IfMatch != "" && folded {
-		sql = "UPDATE documents SET type = " + a.add(d.Type) + ", parent_key = " + a.add(d.ParentKey) +
-			", subscription_id = " + a.add(d.SubscriptionID) + ", resource_group = " + a.add(d.ResourceGroup) +
-			", location = " + a.add(d.Location) + ", tags = " + a.add(tags) + ", tag_index = " + a.add(index) +
-			", body = " + a.add([]byte(d.Body)) + ", etag = " + a.add(d.ETag) + ", updated_at = " + a.add(now) +
-			" WHERE key = " + a.add(d.Key)
+		// UPDATE: the new values, then the key (and the ETag to match).
+		sql = st.update
+		vals = append(make([]any, 0, 12), d.Type, d.ParentKey, d.SubscriptionID, d.ResourceGroup, d.Location, tags, index,
+			[]byte(d.Body), d.ETag, now, d.Key)
 		if cond.IfMatch != "*" {
-			sql += " AND etag = " + a.add(cond.IfMatch)
+			sql = st.updateIfMatch
+			vals = append(vals, cond.IfMatch)
 		}
-		sql += " RETURNING id, name, created_at"
 	} else {
-		sql = "INSERT INTO documents (" + insertColumns + ") VALUES (" +
-			strings.Join([]string{a.add(d.Key), a.add(d.ID), a.add(d.Type), a.add(d.ParentKey), a.add(d.SubscriptionID),
-				a.add(d.ResourceGroup), a.add(d.Name), a.add(d.Location), a.add(tags), a.add(index), a.add([]byte(d.Body)), a.add(d.ETag),
-				a.add(now), a.add(now)}, ", ") + ") ON CONFLICT (key) "
+		sql = st.upsert
 		if cond.IfNoneMatch == "*" {
-			// A concurrent creator may win the insert, which then must
-			// fail the precondition.
-			// What a create stores is known, so the statement returns
-			// nothing and counts the inserted rows: cheaper than RETURNING.
-			sql += "DO NOTHING"
-		} else {
-			sql += "DO UPDATE SET type = excluded.type, parent_key = excluded.parent_key, subscription_id = excluded.subscription_id, " +
-				"resource_group = excluded.resource_group, location = excluded.location, tags = excluded.tags, tag_index = excluded.tag_index, " +
-				"body = excluded.body, etag = excluded.etag, updated_at = excluded.updated_at RETURNING id, name, created_at"
+			sql = st.create
 		}
+		vals = []any{d.Key, d.ID, d.Type, d.ParentKey, d.SubscriptionID, d.ResourceGroup, d.Name, d.Location, tags, index,
+			[]byte(d.Body), d.ETag, now, now}
 	}
 	if cond.IfNoneMatch == "*" {
-		n, err := t.conn.Exec(ctx, sql, a.vals...)
+		n, err := t.conn.Exec(ctx, sql, vals...)
 		if err != nil {
 			return nil, fmt.Errorf("put %s: %w", d.ID, err)
 		}
@@ -337,7 +329,7 @@ func (t *Tx) Put(ctx context.Context, doc *store.Document, cond store.Condition)
 		t.wrote(d.Key, CloneDocument(d))
 		return d, nil
 	}
-	rows, err := t.conn.Query(ctx, sql, a.vals...)
+	rows, err := t.conn.Query(ctx, sql, vals...)
 	if err != nil {
 		return nil, fmt.Errorf("put %s: %w", d.ID, err)
 	}
@@ -362,6 +354,49 @@ func (t *Tx) Put(ctx context.Context, doc *store.Document, cond store.Condition)
 	t.touch(d.Type)
 	t.wrote(d.Key, CloneDocument(d))
 	return d, nil
+}
+
+// putStatements are the write statements of Put in one dialect, made once.
+type putStatements struct {
+	// update sets every column but key, id, name and created_at of the row
+	// with the key; updateIfMatch only when its etag matches too. Both
+	// return the kept id, name and created_at.
+	update, updateIfMatch string
+	// upsert inserts or replaces (returning the same columns); create
+	// inserts only when the key is free and returns nothing.
+	upsert, create string
+}
+
+var putSQL sync.Map // *Dialect -> *putStatements
+
+func putStatementsOf(d *Dialect) *putStatements {
+	if st, ok := putSQL.Load(d); ok {
+		return st.(*putStatements)
+	}
+	ph := func(n int) string { return d.Placeholder(n) }
+	update := "UPDATE documents SET type = " + ph(1) + ", parent_key = " + ph(2) + ", subscription_id = " + ph(3) +
+		", resource_group = " + ph(4) + ", location = " + ph(5) + ", tags = " + ph(6) + ", tag_index = " + ph(7) +
+		", body = " + ph(8) + ", etag = " + ph(9) + ", updated_at = " + ph(10) + " WHERE key = " + ph(11)
+	values := make([]string, 14)
+	for i := range values {
+		values[i] = ph(i + 1)
+	}
+	insert := "INSERT INTO documents (" + insertColumns + ") VALUES (" + strings.Join(values, ", ") + ") ON CONFLICT (key) "
+	const returning = " RETURNING id, name, created_at"
+	st := &putStatements{
+		update:        update + returning,
+		updateIfMatch: update + " AND etag = " + ph(12) + returning,
+		upsert: insert + "DO UPDATE SET type = excluded.type, parent_key = excluded.parent_key, subscription_id = excluded.subscription_id, " +
+			"resource_group = excluded.resource_group, location = excluded.location, tags = excluded.tags, tag_index = excluded.tag_index, " +
+			"body = excluded.body, etag = excluded.etag, updated_at = excluded.updated_at" + returning,
+		// A concurrent creator may win the insert, which then must fail the
+		// precondition. What a create stores is known, so the statement
+		// returns nothing and counts the inserted rows: cheaper than
+		// RETURNING.
+		create: insert + "DO NOTHING",
+	}
+	putSQL.Store(d, st)
+	return st
 }
 
 // explainPrecondition builds the error of a conditional write that changed
