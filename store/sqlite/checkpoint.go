@@ -61,7 +61,7 @@ func (db *DB) checkpointer(s *session) {
 		frames, err := checkpoint(s)
 		if err == nil && frames >= restartFrames {
 			if err = catchUp(s); err == nil {
-				err = syncFile(db.path)
+				err = syncFile(db.file)
 			}
 			if err == nil {
 				err = catchUp(s)
@@ -98,17 +98,9 @@ func catchUp(s *session) error {
 	return nil
 }
 
-// syncFile fsyncs the file at path.
-func syncFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+// syncFile fsyncs the database file.
+func syncFile(f *os.File) error {
+	if err := f.Sync(); err != nil {
 		return fmt.Errorf("checkpoint: sync database file: %w", err)
 	}
 	return nil

@@ -58,8 +58,9 @@ type DB struct {
 	writing          sync.Mutex // held by the writer while it runs a batch
 
 	cache           *docCache
-	path            string // the database file; empty for OpenMemory
-	dataVersion     int64  // the writer's last PRAGMA data_version; 0 before the first
+	path            string   // the database file; empty for OpenMemory
+	file            *os.File // path, open for the checkpointer's fsync (see start); nil for OpenMemory
+	dataVersion     int64    // the writer's last PRAGMA data_version; 0 before the first
 	externalChanges atomic.Int64
 }
 
@@ -159,6 +160,14 @@ func (db *DB) start(readers int) error {
 	db.quit = make(chan struct{})
 	db.writerDone = make(chan struct{})
 	if readers > 0 { // a file database: checkpoints in the background
+		// The checkpointer fsyncs the database file through a descriptor
+		// of its own, opened once and closed only after every SQLite
+		// connection (see Close): closing a descriptor of a file drops every
+		// POSIX lock the process holds on it, SQLite's included
+		// (https://www.sqlite.org/howtocorrupt.html, section 2.2).
+		if db.file, err = os.OpenFile(db.path, os.O_RDWR, 0); err != nil {
+			return fmt.Errorf("open the database file for fsync: %w", err)
+		}
 		if db.checkpoints, err = newSession(ctx, db.w); err != nil {
 			return err
 		}
@@ -262,6 +271,9 @@ func (db *DB) Close() error {
 	err = errors.Join(err, db.w.Close())
 	if db.r != nil {
 		err = errors.Join(err, db.r.Close())
+	}
+	if db.file != nil { // last: no SQLite connection holds a lock any more
+		err = errors.Join(err, db.file.Close())
 	}
 	return err
 }
