@@ -17,6 +17,15 @@ import (
 // numbers), string, []any and map[string]any. Trailing data after the
 // document is an error.
 func DecodeJSON(data []byte) (any, error) {
+	if v, ok := decodeFast(data); ok {
+		return v, nil
+	}
+	return decodeStandard(data)
+}
+
+// decodeStandard is DecodeJSON through encoding/json: the reference the
+// fast path is held to, and the source of every decoding error.
+func decodeStandard(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any

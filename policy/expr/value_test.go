@@ -3,6 +3,7 @@ package expr
 import (
 	"encoding/json"
 	"math"
+	"reflect"
 	"testing"
 )
 
@@ -151,6 +152,44 @@ func TestEqual(t *testing.T) {
 		}
 		if got := Equal(tt.b, tt.a); got != tt.want {
 			t.Errorf("Equal(%#v, %#v) = %v, want %v (reversed)", tt.b, tt.a, got, tt.want)
+		}
+	}
+}
+
+// FuzzDecodeJSON holds DecodeJSON's fast path to encoding/json: where it
+// answers, the value is the same, and it never accepts what encoding/json
+// refuses.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"a":1,"b":[true,false,null],"c":{"d":"e"}}`, `[1.5e3, -0, 0.25, 12345678901234567890, 1e400, -1E-7]`,
+		` "plain" `, `"esc\"aped\u00e9\ud83d\ude00"`, "\"caf\xc3\xa9\"", "\"bad\xff\"", `{"a":1,"a":2}`,
+		`{} x`, `[1,]`, `{"a" 1}`, `01`, `1.`, `-`, `"\x01"`, `tru`, `nul`, `[[[[]]]]`, `{"k":"v"}{}`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, ok := decodeFast([]byte(s))
+		std, err := decodeStandard([]byte(s))
+		if !ok {
+			return
+		}
+		if err != nil {
+			t.Fatalf("fast path took %q, which encoding/json refuses: %v", s, err)
+		}
+		if !reflect.DeepEqual(fast, std) {
+			t.Fatalf("DecodeJSON(%q): fast %#v, encoding/json %#v", s, fast, std)
+		}
+	})
+}
+
+// The fast path takes the documents the engine decodes every day.
+func TestDecodeFastTakesCommonDocuments(t *testing.T) {
+	for _, s := range []string{
+		`{"id":"/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa","name":"sa","type":"Microsoft.Storage/storageAccounts","location":"westeurope","tags":{"env":"prod"},"properties":{"supportsHttpsTrafficOnly":true,"minimumTlsVersion":"TLS1_2","networkAcls":{"ipRules":[{"value":"10.0.0.0/24"}]},"size":3,"ratio":0.5}}`,
+		`{"properties":{"displayName":"Require MFA – café","policyRule":{"if":{"field":"type","equals":"[parameters('t')]"},"then":{"effect":"deny"}}}}`,
+	} {
+		if _, ok := decodeFast([]byte(s)); !ok {
+			t.Errorf("fast path declined %s", s)
 		}
 	}
 }
