@@ -17,6 +17,10 @@ import (
 // and systemData.
 var envelopeOrder = []string{"kind", "sku", "plan", "identity", "managedBy", "zones", "extendedLocation", "tags"}
 
+// envelopeNames are the top-level names decodeResource writes in ARM's
+// casing.
+var envelopeNames = append([]string{"location", "properties", "id", "name", "type", "etag", "systemData"}, envelopeOrder...)
+
 // readOnlyFields are top-level properties a client may send but the server
 // owns; they are dropped from request bodies.
 var readOnlyFields = map[string]bool{"id": true, "name": true, "type": true, "etag": true, "systemData": true, "location": true, "properties": true}
@@ -45,7 +49,7 @@ func decodeResource(body []byte) (*resourceInput, error) {
 		// Property names are case-insensitive in ARM; canonicalise the
 		// well-known ones.
 		canon := k
-		for _, c := range append([]string{"location", "properties", "id", "name", "type", "etag", "systemData"}, envelopeOrder...) {
+		for _, c := range envelopeNames {
 			if strings.EqualFold(k, c) {
 				canon = c
 				break
