@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -87,13 +89,45 @@ func (r *Request) target() (target, error) {
 }
 
 // claims returns the caller's claims as strings. The events of a request
-// share the map.
+// share the map, and so do the requests of one verified token (see
+// callerClaims).
 func (r *Request) claims() map[string]string {
 	if r.memo.caller != r.Caller || r.memo.claims == nil {
-		r.memo.caller, r.memo.claims = r.Caller, claimStrings(r.Caller.RequestIdentity())
-		r.memo.claimsJSON = appendStringMap(nil, r.memo.claims)
+		c := callerClaims(r.Caller)
+		r.memo.caller, r.memo.claims, r.memo.claimsJSON = r.Caller, c.claims, c.json
 	}
 	return r.memo.claims
+}
+
+// encodedClaims are a caller's claims as events carry them, and encoded.
+type encodedClaims struct {
+	claims map[string]string
+	json   []byte
+}
+
+// claimsByCaller keeps encodedClaims by principal. A caller sends many
+// requests with one token and the token verifier hands out the same
+// read-only Principal for all of them, so the claims are converted once per
+// token. Bounded: past maxCachedCallers entries the cache starts over.
+var (
+	claimsByCaller sync.Map // *identity.Principal -> *encodedClaims
+	cachedCallers  atomic.Int64
+)
+
+const maxCachedCallers = 4096
+
+func callerClaims(p *identity.Principal) *encodedClaims {
+	if c, ok := claimsByCaller.Load(p); ok {
+		return c.(*encodedClaims)
+	}
+	m := claimStrings(p.RequestIdentity())
+	c := &encodedClaims{claims: m, json: appendStringMap(nil, m)}
+	if cachedCallers.Add(1) > maxCachedCallers {
+		claimsByCaller.Clear()
+		cachedCallers.Store(1)
+	}
+	claimsByCaller.Store(p, c)
+	return c
 }
 
 // Builder makes the events of requests. Its clock and id generator are

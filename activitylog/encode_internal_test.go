@@ -3,6 +3,7 @@ package activitylog
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 
@@ -133,5 +134,19 @@ func TestBuiltEventsEncodeAsEncodingJSON(t *testing.T) {
 		if got := e.ToStore().Body; !bytes.Equal(got, want) {
 			t.Errorf("stored body:\n got %s\nwant %s", got, want)
 		}
+	}
+}
+
+// Requests of one principal share its converted claims; another principal
+// gets its own.
+func TestClaimsConvertedOncePerCaller(t *testing.T) {
+	alice := &identity.Principal{Kind: identity.KindUser, UPN: "alice@contoso.com", Claims: map[string]any{"name": "a", "iat": 1.0}}
+	bob := &identity.Principal{Kind: identity.KindUser, UPN: "bob@contoso.com", Claims: map[string]any{"name": "b"}}
+	first, second := (&Request{Caller: alice}).claims(), (&Request{Caller: alice}).claims()
+	if reflect.ValueOf(first).UnsafePointer() != reflect.ValueOf(second).UnsafePointer() {
+		t.Error("two requests of one caller converted the claims twice")
+	}
+	if other := (&Request{Caller: bob}).claims(); other["name"] != "b" || first["name"] != "a" || first["iat"] != "1" {
+		t.Errorf("claims: alice %v, bob %v", first, other)
 	}
 }
