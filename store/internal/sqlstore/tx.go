@@ -373,7 +373,7 @@ func putStatementsOf(d *Dialect) *putStatements {
 	if st, ok := putSQL.Load(d); ok {
 		return st.(*putStatements)
 	}
-	ph := func(n int) string { return d.Placeholder(n) }
+	ph := d.Placeholder
 	update := "UPDATE documents SET type = " + ph(1) + ", parent_key = " + ph(2) + ", subscription_id = " + ph(3) +
 		", resource_group = " + ph(4) + ", location = " + ph(5) + ", tags = " + ph(6) + ", tag_index = " + ph(7) +
 		", body = " + ph(8) + ", etag = " + ph(9) + ", updated_at = " + ph(10) + " WHERE key = " + ph(11)
