@@ -73,9 +73,8 @@ type requestMemo struct {
 	targetErr                error
 	parsed                   bool
 
-	caller     *identity.Principal
-	claims     map[string]string
-	claimsJSON []byte // claims encoded, for Event.appendJSON
+	caller *identity.Principal
+	claims *encodedMap
 }
 
 // target returns the parsed ResourceID.
@@ -88,40 +87,33 @@ func (r *Request) target() (target, error) {
 	return m.target, m.targetErr
 }
 
-// claims returns the caller's claims as strings. The events of a request
-// share the map, and so do the requests of one verified token (see
-// callerClaims).
-func (r *Request) claims() map[string]string {
+// claims returns the caller's claims as strings, with their encoding. The
+// events of a request share them, and so do the requests of one verified
+// token (see callerClaims).
+func (r *Request) claims() *encodedMap {
 	if r.memo.caller != r.Caller || r.memo.claims == nil {
-		c := callerClaims(r.Caller)
-		r.memo.caller, r.memo.claims, r.memo.claimsJSON = r.Caller, c.claims, c.json
+		r.memo.caller, r.memo.claims = r.Caller, callerClaims(r.Caller)
 	}
 	return r.memo.claims
 }
 
-// encodedClaims are a caller's claims as events carry them, and encoded.
-type encodedClaims struct {
-	claims map[string]string
-	json   []byte
-}
-
-// claimsByCaller keeps encodedClaims by principal. A caller sends many
+// claimsByCaller keeps a caller's claims, as events carry them, by principal. A caller sends many
 // requests with one token and the token verifier hands out the same
 // read-only Principal for all of them, so the claims are converted once per
 // token. Bounded: past maxCachedCallers entries the cache starts over.
 var (
-	claimsByCaller sync.Map // *identity.Principal -> *encodedClaims
+	claimsByCaller sync.Map // *identity.Principal -> *encodedMap
 	cachedCallers  atomic.Int64
 )
 
 const maxCachedCallers = 4096
 
-func callerClaims(p *identity.Principal) *encodedClaims {
+func callerClaims(p *identity.Principal) *encodedMap {
 	if c, ok := claimsByCaller.Load(p); ok {
-		return c.(*encodedClaims)
+		return c.(*encodedMap)
 	}
 	m := claimStrings(p.RequestIdentity())
-	c := &encodedClaims{claims: m, json: appendStringMap(nil, m)}
+	c := &encodedMap{of: m, json: appendStringMap(nil, m)}
 	if cachedCallers.Add(1) > maxCachedCallers {
 		claimsByCaller.Clear()
 		cachedCallers.Store(1)
@@ -271,8 +263,8 @@ func (b *Builder) base(r *Request, action string) (*Event, target, error) {
 	}
 	if p := r.Caller; p != nil {
 		e.Caller = p.Caller()
-		e.Claims = r.claims()
-		e.claimsJSON = encodedMap{of: e.Claims, json: r.memo.claimsJSON}
+		c := r.claims()
+		e.Claims, e.claimsJSON = c.of, *c
 	}
 	return e, t, nil
 }

@@ -142,11 +142,11 @@ func TestBuiltEventsEncodeAsEncodingJSON(t *testing.T) {
 func TestClaimsConvertedOncePerCaller(t *testing.T) {
 	alice := &identity.Principal{Kind: identity.KindUser, UPN: "alice@contoso.com", Claims: map[string]any{"name": "a", "iat": 1.0}}
 	bob := &identity.Principal{Kind: identity.KindUser, UPN: "bob@contoso.com", Claims: map[string]any{"name": "b"}}
-	first, second := (&Request{Caller: alice}).claims(), (&Request{Caller: alice}).claims()
+	first, second := (&Request{Caller: alice}).claims().of, (&Request{Caller: alice}).claims().of
 	if reflect.ValueOf(first).UnsafePointer() != reflect.ValueOf(second).UnsafePointer() {
 		t.Error("two requests of one caller converted the claims twice")
 	}
-	if other := (&Request{Caller: bob}).claims(); other["name"] != "b" || first["name"] != "a" || first["iat"] != "1" {
+	if other := (&Request{Caller: bob}).claims().of; other["name"] != "b" || first["name"] != "a" || first["iat"] != "1" {
 		t.Errorf("claims: alice %v, bob %v", first, other)
 	}
 }

@@ -107,18 +107,8 @@ func (d *fastDecoder) object(depth int) (any, bool) {
 			return nil, false
 		}
 		m[k] = v
-		d.space()
-		if d.i == len(d.data) {
-			return nil, false
-		}
-		switch d.data[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
-			return m, true
-		default:
-			return nil, false
+		if done, ok := d.after('}'); !ok || done {
+			return m, ok
 		}
 	}
 }
@@ -140,20 +130,28 @@ func (d *fastDecoder) array(depth int) (any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		d.space()
-		if d.i == len(d.data) {
-			return nil, false
-		}
-		switch d.data[d.i] {
-		case ',':
-			d.i++
-		case ']':
-			d.i++
-			return a, true
-		default:
-			return nil, false
+		if done, ok := d.after(']'); !ok || done {
+			return a, ok
 		}
 	}
+}
+
+// after reads what follows a member of an object or array: a comma (done
+// false) or the closing byte (done true); anything else is not ok.
+func (d *fastDecoder) after(closing byte) (done, ok bool) {
+	d.space()
+	if d.i == len(d.data) {
+		return false, false
+	}
+	switch d.data[d.i] {
+	case ',':
+		d.i++
+		return false, true
+	case closing:
+		d.i++
+		return true, true
+	}
+	return false, false
 }
 
 // str reads the string starting at the opening quote.

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 )
 
@@ -61,7 +60,9 @@ func (db *DB) checkpointer(s *session) {
 		frames, err := checkpoint(s)
 		if err == nil && frames >= restartFrames {
 			if err = catchUp(s); err == nil {
-				err = syncFile(db.file)
+				if err = db.file.Sync(); err != nil {
+					err = fmt.Errorf("checkpoint: sync database file: %w", err)
+				}
 			}
 			if err == nil {
 				err = catchUp(s)
@@ -94,14 +95,6 @@ func catchUp(s *session) error {
 		if time.Since(start) < catchUpTime {
 			break
 		}
-	}
-	return nil
-}
-
-// syncFile fsyncs the database file.
-func syncFile(f *os.File) error {
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("checkpoint: sync database file: %w", err)
 	}
 	return nil
 }

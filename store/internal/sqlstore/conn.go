@@ -8,6 +8,7 @@ package sqlstore
 import (
 	"context"
 	"strconv"
+	"strings"
 )
 
 // Conn runs statements inside one database transaction. Implementations
@@ -75,6 +76,16 @@ func placeholder(made []string, prefix string, n int) string {
 		return made[n]
 	}
 	return prefix + strconv.Itoa(n)
+}
+
+// tuple returns "(p1, p2, …)": n placeholders numbered from first, for a
+// statement made once.
+func (d *Dialect) tuple(first, n int) string {
+	ph := make([]string, n)
+	for i := range ph {
+		ph[i] = d.Placeholder(first + i)
+	}
+	return "(" + strings.Join(ph, ", ") + ")"
 }
 
 // args collects bind parameters while a statement is built.

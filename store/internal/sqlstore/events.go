@@ -128,14 +128,9 @@ func insertEventsSQL(d *Dialect, rows int) string {
 	if s, ok := insertSQL.Load(insertKey{d, rows}); ok {
 		return s.(string)
 	}
-	a := &args{d: d}
 	tuples := make([]string, rows)
 	for r := range tuples {
-		ph := make([]string, eventColumnCount)
-		for c := range ph {
-			ph[c] = a.add(nil)
-		}
-		tuples[r] = "(" + strings.Join(ph, ", ") + ")"
+		tuples[r] = d.tuple(1+r*eventColumnCount, eventColumnCount)
 	}
 	s := "INSERT INTO events (" + eventColumns + ") VALUES " + strings.Join(tuples, ", ")
 	insertSQL.Store(insertKey{d, rows}, s)

@@ -377,11 +377,7 @@ func putStatementsOf(d *Dialect) *putStatements {
 	update := "UPDATE documents SET type = " + ph(1) + ", parent_key = " + ph(2) + ", subscription_id = " + ph(3) +
 		", resource_group = " + ph(4) + ", location = " + ph(5) + ", tags = " + ph(6) + ", tag_index = " + ph(7) +
 		", body = " + ph(8) + ", etag = " + ph(9) + ", updated_at = " + ph(10) + " WHERE key = " + ph(11)
-	values := make([]string, 14)
-	for i := range values {
-		values[i] = ph(i + 1)
-	}
-	insert := "INSERT INTO documents (" + insertColumns + ") VALUES (" + strings.Join(values, ", ") + ") ON CONFLICT (key) "
+	insert := "INSERT INTO documents (" + insertColumns + ") VALUES " + d.tuple(1, 14) + " ON CONFLICT (key) "
 	const returning = " RETURNING id, name, created_at"
 	st := &putStatements{
 		update:        update + returning,
