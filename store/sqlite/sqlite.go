@@ -156,7 +156,11 @@ func (db *DB) start(readers int) error {
 		ws.Exec(ctx, "ROLLBACK")
 		return fmt.Errorf("migrate: commit: %w", err)
 	}
-	db.requests = make(chan *request)
+	// Buffered, so a handler hands its request over without waiting for
+	// the writer to take it: with an unbuffered channel every request
+	// parked its handler twice (once to send, once for the result), and
+	// each send the writer took woke a goroutine only to park again.
+	db.requests = make(chan *request, queueLength)
 	db.quit = make(chan struct{})
 	db.writerDone = make(chan struct{})
 	if readers > 0 { // a file database: checkpoints in the background
@@ -213,7 +217,13 @@ func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
 		return fmt.Errorf("wait for a read connection: %w", ctx.Err())
 	}
 	defer func() { db.readers <- s }()
-	if _, err := s.Exec(ctx, "BEGIN"); err != nil {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	// BEGIN only marks the start (the snapshot is taken at the first
+	// read), so it runs without the caller's cancellation, which would
+	// cost a watcher goroutine in database/sql and the driver.
+	if _, err := s.Exec(context.Background(), "BEGIN"); err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	// ROLLBACK ends the read snapshot, also after an error or panic; a

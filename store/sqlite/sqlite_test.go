@@ -85,26 +85,47 @@ func TestMigrations(t *testing.T) {
 
 var zeroTime time.Time
 
-// Updates racing with Close either complete or fail with an error; none
-// panics or hangs.
+// Updates racing with Close either complete or fail with errClosed; none
+// panics or hangs (requests still queued for the writer when it stops are
+// answered too), and every acknowledged update is in the database after
+// reopening it.
 func TestCloseDuringUpdates(t *testing.T) {
-	db, err := Open(t.TempDir())
+	dir := t.TempDir()
+	db, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	done := make(chan error, 16)
-	for i := 0; i < cap(done); i++ {
+	const writers = 200
+	done := make(chan error, writers)
+	for i := 0; i < writers; i++ {
+		key := fmt.Sprintf("k%d", i)
 		go func() {
-			done <- db.Update(ctx, func(tx store.Tx) error { return tx.PutValue(ctx, "ns", "k", []byte("v"), zeroTime) })
+			err := db.Update(ctx, func(tx store.Tx) error { return tx.PutValue(ctx, "ns", key, []byte("v"), zeroTime) })
+			if err == nil {
+				err = errAcknowledged{key}
+			}
+			done <- err
 		}()
 	}
 	time.Sleep(time.Millisecond)
 	if err := db.Close(); err != nil {
 		t.Errorf("Close: %v", err)
 	}
-	for i := 0; i < cap(done); i++ {
-		<-done
+	var acknowledged []string
+	for i := 0; i < writers; i++ {
+		select {
+		case err := <-done:
+			var ack errAcknowledged
+			switch {
+			case errors.As(err, &ack):
+				acknowledged = append(acknowledged, ack.key)
+			case !errors.Is(err, errClosed):
+				t.Errorf("an update during Close: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d updates still waiting 10 s after Close", writers-i)
+		}
 	}
 	if err := db.Update(ctx, func(store.Tx) error { return nil }); err == nil {
 		t.Error("Update after Close succeeded")
@@ -112,7 +133,29 @@ func TestCloseDuringUpdates(t *testing.T) {
 	if err := db.View(ctx, func(store.Tx) error { return nil }); err == nil {
 		t.Error("View after Close succeeded")
 	}
+	db, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(ctx, func(tx store.Tx) error {
+		for _, key := range acknowledged {
+			if _, err := tx.GetValue(ctx, "ns", key); err != nil {
+				return fmt.Errorf("acknowledged update %s: %w", key, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Error(err)
+	}
+	t.Logf("%d of %d updates acknowledged before Close", len(acknowledged), writers)
 }
+
+// errAcknowledged marks an update that succeeded, with its key.
+type errAcknowledged struct{ key string }
+
+func (e errAcknowledged) Error() string { return "acknowledged " + e.key }
 
 // Close while reads are running: every read either completes or is refused
 // with a clear error; none runs on a connection Close has freed (which

@@ -13,6 +13,10 @@ import (
 // maxBatch bounds how many transactions one commit carries.
 const maxBatch = 64
 
+// queueLength is how many requests may wait for the writer before
+// submitters block.
+const queueLength = 2 * maxBatch
+
 // joinYields is how many times the writer may yield its thread before it
 // closes a batch that is not full. Under write load the request handlers
 // share the cores with the writer, and several are usually a few
@@ -180,7 +184,18 @@ func (db *DB) submit(ctx context.Context, fn func(store.Tx) error, writable bool
 	case <-ctx.Done():
 		return nil, fmt.Errorf("wait for the writer: %w", ctx.Err())
 	}
-	res := <-r.done
+	var res result
+	select {
+	case res = <-r.done:
+	case <-db.writerDone:
+		// The writer answers every request it took before it stops (done
+		// has room for the answer); one still queued was never run.
+		select {
+		case res = <-r.done:
+		default:
+			return nil, errClosed
+		}
+	}
 	if res.panic != nil {
 		panic(res.panic)
 	}

@@ -20,6 +20,21 @@ type Conn interface {
 	Query(ctx context.Context, sql string, args ...any) (Rows, error)
 }
 
+// keyed returns the context for a statement that reads or writes rows by
+// key (or one fixed batch of rows): such a statement takes microseconds,
+// and with a cancellable context database/sql, the SQLite driver and pgx
+// would each start a goroutine to watch it, costing more than the
+// statement and crowding the scheduler's queues under load. So it fails at
+// once if ctx has ended and otherwise runs without cancellation (ctx's
+// values kept). Statements that may scan many rows (lists, queries,
+// deletes of ranges) keep the caller's context.
+func keyed(ctx context.Context) (context.Context, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return context.WithoutCancel(ctx), nil
+}
+
 // Rows iterates over a query result, like database/sql.Rows.
 type Rows interface {
 	Next() bool

@@ -77,6 +77,10 @@ func (t *Tx) AppendEvents(ctx context.Context, events []store.Event) error {
 	// round through the driver inside the store's single writer.
 	const perStatement = 50
 	l := strings.ToLower
+	ctx, err := keyed(ctx)
+	if err != nil {
+		return fmt.Errorf("append %d events: %w", len(events), err)
+	}
 	for start := 0; start < len(events); start += perStatement {
 		batch := events[start:min(start+perStatement, len(events))]
 		for i := range batch {
@@ -243,6 +247,10 @@ func (t *Tx) PutValue(ctx context.Context, ns, key string, value []byte, expires
 	if value == nil {
 		value = []byte{}
 	}
+	ctx, err := keyed(ctx)
+	if err != nil {
+		return fmt.Errorf("put value %s/%s: %w", ns, key, err)
+	}
 	a := &args{d: t.d}
 	sql := "INSERT INTO kv (ns, key, value, expires) VALUES (" + a.add(ns) + ", " + a.add(key) + ", " + a.add(value) + ", " + a.add(exp) +
 		") ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, expires = excluded.expires"
@@ -255,6 +263,10 @@ func (t *Tx) PutValue(ctx context.Context, ns, key string, value []byte, expires
 // readValue runs a statement returning (value, expires) for one key and
 // applies expiry.
 func (t *Tx) readValue(ctx context.Context, op, sql string, vals []any, ns, key string) ([]byte, error) {
+	ctx, err := keyed(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s/%s: %w", op, ns, key, err)
+	}
 	rows, err := t.conn.Query(ctx, sql, vals...)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s/%s: %w", op, ns, key, err)

@@ -171,6 +171,10 @@ func (t *Tx) getDoc(ctx context.Context, key string, lock bool) (*store.Document
 	if lock {
 		sql += t.d.LockRow
 	}
+	ctx, err := keyed(ctx)
+	if err != nil {
+		return nil, err
+	}
 	docs, err := t.queryDocs(ctx, sql, a.vals...)
 	if err != nil {
 		return nil, err
@@ -293,6 +297,10 @@ func (t *Tx) Put(ctx context.Context, doc *store.Document, cond store.Condition)
 			return nil, fmt.Errorf("put %s: encode tags: %w", d.ID, err)
 		}
 		tags = string(b)
+	}
+	ctx, err = keyed(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("put %s: %w", d.ID, err)
 	}
 	d.ETag = newETag()
 	now := t.now.UnixMicro()
@@ -454,6 +462,9 @@ func (t *Tx) Delete(ctx context.Context, key string, cond store.Condition) (*sto
 	}
 	if cur == nil {
 		return nil, fmt.Errorf("delete %s: %w", key, store.ErrNotFound)
+	}
+	if ctx, err = keyed(ctx); err != nil {
+		return nil, fmt.Errorf("delete %s: %w", key, err)
 	}
 	a := &args{d: t.d}
 	if _, err := t.conn.Exec(ctx, "DELETE FROM documents WHERE key = "+a.add(cur.Key), a.vals...); err != nil {
