@@ -198,10 +198,11 @@ func New(cfg Config) (_ *Server, err error) {
 		return nil, fmt.Errorf("portal: %w", err)
 	}
 	s.portal = pt.Handler()
-	mux := http.NewServeMux()
-	idh := s.ident.Handler()
-	mux.Handle("/", s.count(s.route(idh)))
-	s.http = &http.Server{Handler: mux, TLSConfig: tlsCfg, ReadHeaderTimeout: 10 * time.Second,
+	// No ServeMux in front: it answers a path that is not clean (an empty
+	// segment, "." or "..") with a redirect to the cleaned path, which a
+	// client follows with its PUT or DELETE; ARM does not, and an id with
+	// an empty segment must be refused (the API names the bad segment).
+	s.http = &http.Server{Handler: s.count(s.route(s.ident.Handler())), TLSConfig: tlsCfg, ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	return s, nil
 }
@@ -211,6 +212,13 @@ func New(cfg Config) (_ *Server, err error) {
 // to the cloud description and everything else to the ARM API.
 func (s *Server) route(idh http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "//") {
+			// A client joining an endpoint that ends in "/" (as the cloud
+			// description's do) with a path that starts with one sends
+			// "//subscriptions/…": served as the path it meant.
+			r.URL.Path = "/" + strings.TrimLeft(r.URL.Path, "/")
+			r.URL.RawPath = ""
+		}
 		p := strings.TrimPrefix(r.URL.Path, "/")
 		first, rest, _ := strings.Cut(p, "/")
 		if rest != "" && (strings.EqualFold(first, s.ident.TenantID()) || first == "common" || first == "organizations") {

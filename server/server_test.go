@@ -237,3 +237,30 @@ func TestPolicyHandlersWired(t *testing.T) {
 		t.Errorf("assignment list: %d %v", status, body)
 	}
 }
+
+// A path that is not clean is an invalid resource id, refused where it
+// is, not redirected to the cleaned path (a client would follow a 307
+// with its PUT: "resourceGroups//providers/…" would then name a group
+// called "providers"). Slashes doubled at the start, from an endpoint
+// ending in "/" joined with a path starting with one, are forgiven.
+func TestUncleanPathsRefused(t *testing.T) {
+	r := startServer(t)
+	tok := r.adminToken(t)
+	rg := "/subscriptions/" + testSub + "/resourceGroups/"
+	for _, path := range []string{
+		rg + "/providers/Microsoft.Storage/storageAccounts/sa1",
+		rg + "rg1/providers/Microsoft.Storage//sa1",
+		rg + "rg1/providers/Microsoft.Storage/storageAccounts/./sa1",
+		rg + "rg1/providers/Microsoft.Storage/storageAccounts/../storageAccounts/sa1",
+	} {
+		status, hdr, body := r.raw(t, "PUT", path+"?api-version=2025-04-01", tok, `{"location":"westeurope"}`)
+		e, _ := body["error"].(map[string]any)
+		if status != http.StatusBadRequest || e["code"] != "InvalidResourceId" || hdr.Get("Location") != "" {
+			t.Errorf("PUT %s: %d %v (Location %q), want 400 InvalidResourceId", path, status, body, hdr.Get("Location"))
+		}
+	}
+	status, _, body := r.raw(t, "PUT", "/"+rg+"rg1?api-version=2025-04-01", tok, `{"location":"westeurope"}`)
+	if status != http.StatusCreated || body["id"] != rg+"rg1" {
+		t.Errorf("PUT /%srg1: %d %v, want 201 and the group", rg, status, body)
+	}
+}
