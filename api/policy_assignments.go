@@ -184,6 +184,7 @@ func (p *PolicyHandlers) putAssignment(w http.ResponseWriter, req *Request, patc
 		if _, ok := props["parameters"]; !ok {
 			props["parameters"] = map[string]any{}
 		}
+		props["instanceId"] = assignmentInstanceID(oldBody)
 		extra := map[string]any{"location": top["location"]}
 		if a.Identity != nil {
 			extra["identity"] = assignmentIdentity(a.Identity, oldBody, p.h.cfg.TenantID)
@@ -200,6 +201,22 @@ func (p *PolicyHandlers) putAssignment(w http.ResponseWriter, req *Request, patc
 	}
 	writeDoc(w, status, stored)
 	return nil
+}
+
+// assignmentInstanceID returns the read-only instanceId of an assignment: the one of the
+// assignment being replaced or patched, or a new one when the assignment is created, so that it
+// changes only when the assignment is deleted and created again
+// (https://learn.microsoft.com/rest/api/policy/policy-assignments/create).
+func assignmentInstanceID(oldBody []byte) string {
+	var old struct {
+		Properties struct {
+			InstanceID string `json:"instanceId"`
+		} `json:"properties"`
+	}
+	if oldBody != nil && json.Unmarshal(oldBody, &old) == nil && old.Properties.InstanceID != "" {
+		return old.Properties.InstanceID
+	}
+	return uuid.NewString()
 }
 
 // assignmentIdentity fills the read-only principalId and tenantId of a system-assigned identity,

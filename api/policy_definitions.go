@@ -230,8 +230,10 @@ func (p *PolicyHandlers) listDefinitions(w http.ResponseWriter, req *Request) er
 }
 
 // listVisible lists the objects of a type visible at the request's scope: those stored at the
-// scope and the management groups above it, plus what more(stored keys) adds, filtered by
-// $filter and sorted by id.
+// scope and the management groups above it, plus what more(stored keys) adds (the tenant's
+// shipped objects), filtered by $filter and sorted by id. With atExactScope() only the objects
+// at the scope itself are listed
+// (https://learn.microsoft.com/rest/api/policy/policy-definitions/list).
 func (p *PolicyHandlers) listVisible(w http.ResponseWriter, req *Request, typ string, more func(stored map[string]bool) []json.RawMessage) error {
 	f, err := parsePolicyFilter(req.HTTP.URL.Query().Get("$filter"))
 	if err != nil {
@@ -243,6 +245,12 @@ func (p *PolicyHandlers) listVisible(w http.ResponseWriter, req *Request, typ st
 		scopes, err := definitionScopes(ctx, tx, req.ID)
 		if err != nil {
 			return err
+		}
+		if f.AtExactScope {
+			scopes = []armid.ID{req.ID}
+			if req.ID.Kind() != armid.Tenant {
+				more = nil
+			}
 		}
 		stored := map[string]bool{}
 		for _, s := range scopes {
@@ -429,6 +437,12 @@ func (p *PolicyHandlers) currentVersionDoc(ctx context.Context, def armid.ID) ([
 	if err != nil {
 		return nil, false
 	}
+	return versionView(def, body, "Microsoft.Authorization/policyDefinitions/versions")
+}
+
+// versionView presents the body of a definition or initiative (def) as its current version, a
+// child resource of type typ; false when the body names no version.
+func versionView(def armid.ID, body []byte, typ string) ([]byte, bool) {
 	var v map[string]any
 	if json.Unmarshal(body, &v) != nil {
 		return nil, false
@@ -441,9 +455,90 @@ func (p *PolicyHandlers) currentVersionDoc(ctx context.Context, def armid.ID) ([
 	delete(props, "versions")
 	v["id"] = def.String() + "/versions/" + ver
 	v["name"] = ver
-	v["type"] = "Microsoft.Authorization/policyDefinitions/versions"
+	v["type"] = typ
 	b, err := json.Marshal(v)
 	return b, err == nil
+}
+
+// listAllVersions answers POST {scope}/providers/Microsoft.Authorization/listPolicyDefinitionVersions
+// and …/listPolicySetDefinitionVersions: every version of every definition (or initiative)
+// defined at the scope itself — the built-ins at the tenant root, custom ones at a management
+// group or subscription — in one response without paging, as the SDK's ListAll, ListAllBuiltins
+// and ListAllAtManagementGroup operations read it. A definition without stored versions lists
+// its current one.
+// REST: https://learn.microsoft.com/rest/api/policy/policy-definition-versions/list-all
+func (p *PolicyHandlers) listAllVersions(w http.ResponseWriter, req *Request, sets bool) error {
+	if req.HTTP.Method != http.MethodPost {
+		return methodNotAllowed(req)
+	}
+	switch req.ID.Kind() {
+	case armid.Tenant, armid.ManagementGroup, armid.Subscription:
+	default:
+		return Errorf(http.StatusBadRequest, CodeInvalidResourceType,
+			"The operation '%s' is available at the tenant root, a management group or a subscription, not at '%s'.", req.Collection, req.ID)
+	}
+	defType, versionType := typePolicyDefinition, typePolicyDefinitionVersion
+	versionTypeName := "Microsoft.Authorization/policyDefinitions/versions"
+	if sets {
+		defType, versionType = typePolicySetDefinition, typePolicySetVersion
+		versionTypeName = "Microsoft.Authorization/policySetDefinitions/versions"
+	}
+	ctx := req.HTTP.Context()
+	var defs []json.RawMessage
+	var out []json.RawMessage
+	err := p.h.cfg.Store.View(ctx, func(tx store.Tx) error {
+		docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{defType}, ParentKey: req.ID.Key()})
+		if err != nil {
+			return err
+		}
+		stored := map[string]bool{}
+		for _, d := range docs {
+			stored[d.Key] = true
+			defs = append(defs, d.Body)
+		}
+		if req.ID.Kind() == armid.Tenant && !sets {
+			shipped, _ := builtin.Definitions()
+			for _, d := range shipped {
+				if stored[strings.ToLower(d.ID)] {
+					continue
+				}
+				if b, ok := builtinDefinitionDoc(d.Name); ok {
+					defs = append(defs, b)
+				}
+			}
+		}
+		for _, body := range defs {
+			var env struct {
+				ID string `json:"id"`
+			}
+			if json.Unmarshal(body, &env) != nil {
+				continue
+			}
+			id, err := armid.Parse(env.ID)
+			if err != nil {
+				continue
+			}
+			versions, err := store.ListAll(ctx, tx, store.Query{Types: []string{versionType}, ParentKey: id.Key()})
+			if err != nil {
+				return err
+			}
+			for _, v := range versions {
+				out = append(out, v.Body)
+			}
+			if len(versions) == 0 {
+				if b, ok := versionView(id, body, versionTypeName); ok {
+					out = append(out, b)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sortBodiesByID(out)
+	WritePage(w, req, out, "")
+	return nil
 }
 
 func versionOf(body []byte) string {

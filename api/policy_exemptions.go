@@ -25,15 +25,19 @@ func (p *PolicyHandlers) serveExemption(w http.ResponseWriter, req *Request) err
 	}
 	switch req.HTTP.Method {
 	case http.MethodGet:
-		return p.h.getDocument(w, req, func() error {
-			return Errorf(http.StatusNotFound, "PolicyExemptionNotFound", "The policy exemption '%s' is not found.", req.ID.Name())
-		})
+		return p.h.getDocument(w, req, func() error { return policyExemptionNotFound(req.ID.Name()) })
 	case http.MethodPut:
 		return p.putExemption(w, req)
+	case http.MethodPatch:
+		return p.patchExemption(w, req)
 	case http.MethodDelete:
 		return p.deleteDoc(w, req)
 	}
 	return methodNotAllowed(req)
+}
+
+func policyExemptionNotFound(name string) *Error {
+	return Errorf(http.StatusNotFound, "PolicyExemptionNotFound", "The policy exemption '%s' is not found.", name)
 }
 
 func (p *PolicyHandlers) putExemption(w http.ResponseWriter, req *Request) error {
@@ -41,6 +45,72 @@ func (p *PolicyHandlers) putExemption(w http.ResponseWriter, req *Request) error
 	if err != nil {
 		return err
 	}
+	return p.storeExemption(w, req, props, false)
+}
+
+// patchExemption applies ARM's PATCH of an exemption, which may change only resourceSelectors
+// and assignmentScopeValidation; the result is checked as a PUT would be and answered with 200
+// (PolicyExemptions_Update, https://learn.microsoft.com/rest/api/policy/policy-exemptions/update).
+func (p *PolicyHandlers) patchExemption(w http.ResponseWriter, req *Request) error {
+	var patch map[string]any
+	if err := decodeStrict(req.Body, &patch); err != nil {
+		return err
+	}
+	ctx := req.HTTP.Context()
+	var stored struct {
+		Properties map[string]any `json:"properties"`
+	}
+	err := p.h.cfg.Store.View(ctx, func(tx store.Tx) error {
+		d, err := getPolicyDoc(ctx, tx, req.ID.Key())
+		if err != nil {
+			return err
+		}
+		if d == nil {
+			return policyExemptionNotFound(req.ID.Name())
+		}
+		return json.Unmarshal(d.Body, &stored)
+	})
+	if err != nil {
+		return err
+	}
+	props := stored.Properties
+	if props == nil {
+		props = map[string]any{}
+	}
+	for k, v := range patch {
+		if !strings.EqualFold(k, "properties") {
+			e := invalidContent("The property '%s' cannot be changed with PATCH: only properties.resourceSelectors and properties.assignmentScopeValidation can.", k)
+			e.Target = k
+			return e
+		}
+		pp, ok := v.(map[string]any)
+		if !ok {
+			e := invalidContent("The request content was invalid and could not be deserialized: 'properties' must be an object.")
+			e.Target = "properties"
+			return e
+		}
+		for pk, pv := range pp {
+			switch strings.ToLower(pk) {
+			case "resourceselectors", "assignmentscopevalidation":
+				for sk := range props {
+					if strings.EqualFold(sk, pk) {
+						delete(props, sk)
+					}
+				}
+				props[pk] = pv
+			default:
+				e := invalidContent("The property 'properties.%s' cannot be changed with PATCH: only properties.resourceSelectors and properties.assignmentScopeValidation can.", pk)
+				e.Target = "properties." + pk
+				return e
+			}
+		}
+	}
+	return p.storeExemption(w, req, props, true)
+}
+
+// storeExemption validates and stores the exemption with props at req.ID. A PUT answers 201 for
+// a new exemption and 200 for a replaced one; a PATCH answers 200.
+func (p *PolicyHandlers) storeExemption(w http.ResponseWriter, req *Request, props map[string]any, patched bool) error {
 	e, err := policy.ExemptionFromValue(expr.Normalize(map[string]any{"properties": props}))
 	if err != nil {
 		return validationError("policy exemption", req.ID.Name(), err)
@@ -86,7 +156,7 @@ func (p *PolicyHandlers) putExemption(w http.ResponseWriter, req *Request) error
 		return err
 	}
 	status := http.StatusOK
-	if created {
+	if created && !patched {
 		status = http.StatusCreated
 	}
 	writeDoc(w, status, stored)

@@ -25,6 +25,14 @@ const (
 	typePolicyExemption         = "microsoft.authorization/policyexemptions"
 )
 
+// The list-all-versions actions, POSTed at a scope's Microsoft.Authorization provider.
+const (
+	typeListDefinitionVersions    = "microsoft.authorization/listpolicydefinitionversions"
+	typeListSetDefinitionVersions = "microsoft.authorization/listpolicysetdefinitionversions"
+	// listVersionsPrefix routes both to the policy handlers.
+	listVersionsPrefix = "Microsoft.Authorization/listPolicy"
+)
+
 // PolicyTypes lists the stored policy object types, for cache invalidation (store.Subscribe).
 var PolicyTypes = []string{typePolicyDefinition, typePolicyDefinitionVersion, typePolicySetDefinition,
 	typePolicySetVersion, typePolicyAssignment, typePolicyExemption}
@@ -53,6 +61,10 @@ func (p *PolicyHandlers) ServeARM(w http.ResponseWriter, req *Request) {
 		err = p.serveAssignment(w, req)
 	case typePolicyExemption:
 		err = p.serveExemption(w, req)
+	case typeListDefinitionVersions:
+		err = p.listAllVersions(w, req, false)
+	case typeListSetDefinitionVersions:
+		err = p.listAllVersions(w, req, true)
 	default:
 		err = Errorf(http.StatusBadRequest, CodeInvalidResourceType,
 			"The resource type '%s' could not be found in the namespace 'Microsoft.Authorization'.", req.Type)

@@ -173,7 +173,10 @@ func (h *Handler) Handle(typePrefix string, ph ProviderHandler) {
 
 // SetPolicyHandlers registers the handler for the Azure Policy object
 // types (see PolicyTypePrefix), replacing the 501 placeholder.
-func (h *Handler) SetPolicyHandlers(ph ProviderHandler) { h.Handle(PolicyTypePrefix, ph) }
+func (h *Handler) SetPolicyHandlers(ph ProviderHandler) {
+	h.Handle(PolicyTypePrefix, ph)
+	h.Handle(listVersionsPrefix, ph)
+}
 
 // Store returns the store the handler serves, for registered provider
 // handlers.

@@ -191,13 +191,27 @@ func decodeEnforcementMode(p object, base string, errs *errorList) string {
 	return s
 }
 
+// checkIdentity checks an assignment's identity: its type, and that a user-assigned identity
+// names exactly one identity, as an assignment has at most one
+// (https://learn.microsoft.com/azure/governance/policy/concepts/assignment-structure#identity).
 func checkIdentity(m map[string]any, path string, errs *errorList) {
 	if m == nil {
 		return
 	}
-	t := object(m).str("type")
+	o := object(m)
+	t := o.str("type")
 	switch strings.ToLower(t) {
-	case "systemassigned", "userassigned", "none":
+	case "systemassigned", "none":
+	case "userassigned":
+		uv, _ := o.get("userAssignedIdentities")
+		ua, isObj := uv.(map[string]any)
+		up := childPath(path, o.key("userAssignedIdentities"))
+		switch {
+		case uv != nil && !isObj:
+			errs.add(up, "userAssignedIdentities must be an object keyed by identity resource id")
+		case len(ua) != 1:
+			errs.add(up, "a policy assignment has at most one identity: a UserAssigned identity names exactly one user-assigned identity, got %d", len(ua))
+		}
 	default:
 		errs.add(childPath(path, "type"), "identity type must be SystemAssigned, UserAssigned or None, got '%s'", t)
 	}
