@@ -44,6 +44,7 @@ type policyGroup struct {
 	op       string
 	level    string
 	status   string
+	name     LocalizableString // eventName
 	outcomes []*decide.Outcome
 }
 
@@ -51,19 +52,40 @@ type policyGroup struct {
 // operation name with every outcome of that kind in properties.policies:
 // deny/action (level Error, status Failed) for refusals, audit/action
 // (Warning, Succeeded) for audits, modify/action and append/action
-// (Informational, Succeeded) for changes made to the request. A decision
-// with no such outcomes gives no events.
+// (Informational, Succeeded) for changes made to the request. All are
+// EndRequest events. A decision with no such outcomes gives no events.
+//
+// A request refused by a deny effect records no audit/action event: Azure
+// evaluates deny before audit so that an undesired resource is not logged
+// twice (https://learn.microsoft.com/azure/governance/policy/concepts/effects,
+// "Order of evaluation"). denyAction, evaluated last, does not suppress
+// the audits before it.
 func (b *Builder) Policy(r *Request, dec *decide.Decision) ([]*Event, error) {
 	if dec == nil {
 		return nil, nil
 	}
+	audited := dec.Audited
+	if deniedByDeny(dec.Denied) {
+		audited = nil
+	}
 	groups := []*policyGroup{
-		{op: OperationPolicyDeny, level: LevelError, status: StatusFailed, outcomes: dec.Denied},
-		{op: OperationPolicyAudit, level: LevelWarning, status: StatusSucceeded, outcomes: dec.Audited},
-		{op: OperationPolicyModify, level: LevelInformational, status: StatusSucceeded, outcomes: only(dec.Modified, policy.EffectModify)},
-		{op: OperationPolicyAppend, level: LevelInformational, status: StatusSucceeded, outcomes: only(dec.Modified, policy.EffectAppend)},
+		{op: OperationPolicyDeny, level: LevelError, status: StatusFailed, name: endRequest, outcomes: dec.Denied},
+		{op: OperationPolicyAudit, level: LevelWarning, status: StatusSucceeded, name: endRequest, outcomes: audited},
+		{op: OperationPolicyModify, level: LevelInformational, status: StatusSucceeded, name: endRequest, outcomes: only(dec.Modified, policy.EffectModify)},
+		{op: OperationPolicyAppend, level: LevelInformational, status: StatusSucceeded, name: endRequest, outcomes: only(dec.Modified, policy.EffectAppend)},
 	}
 	return b.policyEvents(r, groups)
+}
+
+// deniedByDeny reports whether a refusal comes from a deny effect (not
+// denyAction, and not a failed evaluation of another effect).
+func deniedByDeny(denied []*decide.Outcome) bool {
+	for _, o := range denied {
+		if o.Effect == policy.EffectDeny {
+			return true
+		}
+	}
+	return false
 }
 
 // Existence returns the Policy events of existence checks that found the
@@ -71,10 +93,13 @@ func (b *Builder) Policy(r *Request, dec *decide.Decision) ([]*Event, error) {
 // was false): auditIfNotExists/action at level Warning and
 // deployIfNotExists/action at level Informational (Palisade records the
 // deployment that Azure would start but does not run it), both Succeeded.
+// They are BeginRequest events, as Azure names the events of the delayed
+// evaluations of these two effects (activity-log-schema, Policy category:
+// eventName).
 func (b *Builder) Existence(r *Request, nonCompliant []*decide.Outcome) ([]*Event, error) {
 	groups := []*policyGroup{
-		{op: OperationPolicyAuditIfNotExists, level: LevelWarning, status: StatusSucceeded, outcomes: only(nonCompliant, policy.EffectAuditIfNotExists)},
-		{op: OperationPolicyDeployIfNotExists, level: LevelInformational, status: StatusSucceeded, outcomes: only(nonCompliant, policy.EffectDeployIfNotExists)},
+		{op: OperationPolicyAuditIfNotExists, level: LevelWarning, status: StatusSucceeded, name: beginRequest, outcomes: only(nonCompliant, policy.EffectAuditIfNotExists)},
+		{op: OperationPolicyDeployIfNotExists, level: LevelInformational, status: StatusSucceeded, name: beginRequest, outcomes: only(nonCompliant, policy.EffectDeployIfNotExists)},
 	}
 	return b.policyEvents(r, groups)
 }
@@ -93,7 +118,7 @@ func (b *Builder) policyEvents(r *Request, groups []*policyGroup) ([]*Event, err
 		if err != nil {
 			return nil, err
 		}
-		e.EventName = endRequest
+		e.EventName = g.name
 		e.Category = Same(CategoryPolicy)
 		e.Level = g.level
 		e.Status = Same(g.status)
