@@ -22,7 +22,7 @@ const (
 	valueCountDefaultName    = "default"
 	kindField, kindValue     = "Field", "Value"
 	kindCount                = "Count"
-	expressionFunctionsLimit = 2048
+	expressionFunctionsLimit = 2048 // policy functions per policy rule
 )
 
 // Options configure a compilation.
@@ -63,6 +63,10 @@ type compiler struct {
 	fieldCount map[string]int // field count expressions per array alias
 	uses       map[string]bool
 	paramTypes map[string]string // lower-case name → lower-case type
+	// countDepth is the number of count.where blocks around the condition being compiled, for
+	// the rules on where current() may appear.
+	countDepth int
+	calls      int // template function calls in all expressions, for the per-rule limit
 }
 
 // Compile compiles a condition (the value of `if`, `where` or `existenceCondition`). path is the
@@ -85,6 +89,10 @@ func Compile(cond any, path string, opts Options) (*Condition, error) {
 	}
 	if c.conditions > limit {
 		c.errorf(path, "the condition has %d condition expressions (the limit is %d)", c.conditions, limit)
+	}
+	if c.calls > expressionFunctionsLimit {
+		// The limit counts the policy functions of the whole rule, not of one expression.
+		c.errorf(path, "the condition calls %d policy functions (the limit is %d per policy rule)", c.calls, expressionFunctionsLimit)
 	}
 	if c.valueCount > MaxValueCounts {
 		c.errorf(path, "the rule has %d value count expressions (the limit is %d)", c.valueCount, MaxValueCounts)
@@ -185,6 +193,9 @@ func (c *compiler) logical(key string, v any, path string, countDepth int) node 
 // leaf compiles {field|value|count, <operator>: target}.
 func (c *compiler) leaf(obj map[string]any, keys []string, path string, countDepth int) node {
 	c.conditions++
+	outer := c.countDepth
+	c.countDepth = countDepth
+	defer func() { c.countDepth = outer }()
 	var left []string
 	var opKeys []string
 	var unknown []string
@@ -295,14 +306,16 @@ func (c *compiler) value(v any, path string) *operand {
 
 // checkExpression records the functions an expression uses and checks parameter references.
 func (c *compiler) checkExpression(e *expr.Expr, path string) {
-	calls := 0
 	expr.Walk(e.Root(), func(n expr.Node) bool {
 		call, ok := n.(*expr.Call)
 		if !ok {
 			return true
 		}
-		calls++
+		c.calls++
 		c.uses[call.Name] = true
+		if call.Name == "current" {
+			c.checkCurrent(call, path)
+		}
 		if call.Name == "parameters" && c.paramTypes != nil && len(call.Args) == 1 {
 			if lit, ok := call.Args[0].(*expr.Literal); ok {
 				if name, ok := lit.Value.(string); ok {
@@ -314,8 +327,17 @@ func (c *compiler) checkExpression(e *expr.Expr, path string) {
 		}
 		return true
 	})
-	if calls > expressionFunctionsLimit {
-		c.errorf(path, "the expression calls %d functions (the limit is %d)", calls, expressionFunctionsLimit)
+}
+
+// checkCurrent applies the placement rules of current(): it exists only inside a count.where,
+// and the form without an index name only where that count is not itself inside another count
+// (https://learn.microsoft.com/azure/governance/policy/concepts/definition-structure-policy-rule#the-current-function).
+func (c *compiler) checkCurrent(call *expr.Call, path string) {
+	switch {
+	case c.countDepth == 0:
+		c.errorf(path, "current() can only be used inside a count 'where' condition")
+	case len(call.Args) == 0 && c.countDepth > 1:
+		c.errorf(path, "current() without an argument is not allowed inside a nested count: name the count and call current('<name>'), or current('<array alias>') for a field count")
 	}
 }
 

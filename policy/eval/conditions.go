@@ -220,6 +220,11 @@ func (c *compiler) countCondition(v any, path string, op *operator, target *oper
 		return c.fieldCountNode(fieldV, childPath(path, "field"), where, op, target)
 	}
 	name := valueCountDefaultName
+	if !hasName && depth > 0 {
+		// The index name may only be left out when the count is not inside another count
+		// (https://learn.microsoft.com/azure/governance/policy/concepts/definition-structure-policy-rule#value-count).
+		c.errorf(path, "a value count inside another count needs a 'name'")
+	}
 	if hasName {
 		n, ok := nameV.(string)
 		if !ok || !countNamePattern.MatchString(n) {

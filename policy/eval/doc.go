@@ -17,7 +17,10 @@
 //   - string comparisons are case-insensitive except match and notMatch;
 //   - a field condition on a [*] alias holds when every selected value satisfies it (so an empty
 //     collection satisfies any operator);
-//   - inside count.where the counted [*] alias selects only the current array member;
+//   - inside count.where the counted [*] alias selects only the current array member, and field()
+//     returns that selection as a one-member array (hence the documented first(field(…)));
+//   - current() is accepted only inside a count.where, and without an index name only when that
+//     count is not inside another count (a nested value count must have a name);
 //   - field() returns "" for a missing non-array alias and [] for a missing [*] alias;
 //   - a template-function error fails the evaluation (Azure treats that as an implicit deny).
 //

@@ -104,6 +104,12 @@ func (s *state) Field(name string) (any, error) {
 	if many {
 		return v, nil
 	}
+	if ref.kind == fieldPath && len(s.scopes) > 0 && ref.pathFor(s).HasWildcard() {
+		// Inside count.where, a [*] alias under the counted array selects from the current member
+		// only, and field() still returns that selection as a collection: a one-member array
+		// (https://learn.microsoft.com/azure/governance/policy/how-to/author-policies-for-arrays#the-field-function-inside-where-conditions).
+		return []any{v}, nil
+	}
 	if v == nil {
 		return "", nil
 	}
