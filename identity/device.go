@@ -152,10 +152,14 @@ func (s *Service) grantDeviceCode(w http.ResponseWriter, r *http.Request) *oauth
 	if e := requirePublicClient(clientID); e != nil {
 		return e
 	}
+	if dc == "" {
+		return invalidRequest(aadMissingField, "The request body must contain the following parameter: 'device_code'.")
+	}
 	key := digest(dc)
 	var rec deviceRecord
-	if dc == "" || s.getJSON(ctx, "device", key, &rec, false) != nil {
-		return invalidGrant(aadBadCodeOrToken, "The provided value for the input parameter 'device_code' is not valid.")
+	if s.getJSON(ctx, "device", key, &rec, false) != nil {
+		// Entra's error for a device_code it does not recognise
+		return newOAuthError(400, "bad_verification_code", aadBadCodeOrToken, "The provided value for the input parameter 'device_code' is not valid.")
 	}
 	if rec.ClientID != clientID {
 		return invalidGrant(aadBadCodeOrToken, "The device code was issued to a different client.")

@@ -105,8 +105,8 @@ func (s *Service) grantClientCredentials(w http.ResponseWriter, r *http.Request)
 		return fail(nil, invalidRequest(aadMissingField, "The request body must contain the following parameter: 'client_id'."))
 	}
 	scope := r.PostForm.Get("scope")
-	if !onlyDefaultScopes(scope) {
-		return fail(nil, invalidRequest(aadInvalidScope, "The provided value for scope %s is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).", scope))
+	if strings.TrimSpace(scope) != "" && !onlyDefaultScopes(scope) {
+		return fail(nil, invalidScope("The provided value for scope %s is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).", scope))
 	}
 	resource, e := s.resourceFromScope(scope)
 	if e != nil {

@@ -67,12 +67,20 @@ func invalidRequest(aadsts int, format string, args ...any) *oauthError {
 	return newOAuthError(http.StatusBadRequest, "invalid_request", aadsts, format, args...)
 }
 
+// invalidScope is Entra's answer to a scope it cannot grant: error
+// invalid_scope with AADSTS70011, HTTP 400.
+func invalidScope(format string, args ...any) *oauthError {
+	return newOAuthError(http.StatusBadRequest, "invalid_scope", aadInvalidScope, format, args...)
+}
+
 func invalidClient(aadsts int, format string, args ...any) *oauthError {
 	return newOAuthError(http.StatusUnauthorized, "invalid_client", aadsts, format, args...)
 }
 
 // writeOAuthError writes the error as Entra does:
-// {"error","error_description","error_codes","timestamp","trace_id","correlation_id","error_uri"}.
+// {"error","error_description","error_codes","timestamp","trace_id","correlation_id","error_uri"},
+// the description being "AADSTS<n>: <text>" followed by CRLF-separated
+// Trace ID, Correlation ID and Timestamp lines.
 func (s *Service) writeOAuthError(w http.ResponseWriter, r *http.Request, e *oauthError) {
 	trace, corr := newGUID(), r.Header.Get("client-request-id")
 	if corr == "" {
@@ -81,7 +89,7 @@ func (s *Service) writeOAuthError(w http.ResponseWriter, r *http.Request, e *oau
 	ts := s.now().UTC().Format("2006-01-02 15:04:05Z")
 	body := map[string]any{
 		"error":             e.code,
-		"error_description": fmt.Sprintf("AADSTS%d: %s Trace ID: %s Correlation ID: %s Timestamp: %s", e.aadsts, e.desc, trace, corr, ts),
+		"error_description": fmt.Sprintf("AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s", e.aadsts, e.desc, trace, corr, ts),
 		"error_codes":       []int{e.aadsts},
 		"timestamp":         ts,
 		"trace_id":          trace,

@@ -136,6 +136,14 @@ func TestVerifyRefusesBadTokens(t *testing.T) {
 		{"other tenant of this issuer", signWith(t, key, kid, userClaims(func(c map[string]any) {
 			c["iss"] = e.srv.URL + "/11111111-2222-3333-4444-555555555555/v2.0"
 		})), identity.CodeInvalidTenant, "wrong issuer"},
+		// ARM's wording names the expected tenant's issuer and authority:
+		// https://github.com/Azure/azure-sdk-for-python/issues/38382
+		{"other tenant of this issuer, v1.0 form", signWith(t, key, kid, userClaims(func(c map[string]any) {
+			c["iss"] = e.srv.URL + "/11111111-2222-3333-4444-555555555555/"
+		})), identity.CodeInvalidTenant, "It must match the tenant '" + e.srv.URL + "/" + testTenant + "/v2.0' associated with this subscription. Please use the authority (URL) '" + e.srv.URL + "/" + testTenant + "' to get the token."},
+		{"Entra v1.0 issuer", signWith(t, key, kid, userClaims(func(c map[string]any) {
+			c["iss"] = "https://sts.windows.net/" + testTenant + "/"
+		})), identity.CodeInvalidToken, ""},
 		{"garbage", "not.a.token", identity.CodeInvalidToken, ""},
 		{"empty", "", identity.CodeInvalidToken, ""},
 	}

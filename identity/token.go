@@ -26,18 +26,21 @@ func (s *Service) resourceFromScope(scope string) (string, *oauthError) {
 		}
 		i := strings.LastIndex(sc, "/")
 		if i <= 0 || i == len(sc)-1 {
-			return "", invalidRequest(aadInvalidScope, "The provided value for the input parameter 'scope' is not valid. The scope %s is not valid.", sc)
+			return "", invalidScope("The provided value for the input parameter 'scope' is not valid. The scope %s is not valid.", sc)
 		}
 		// "https://management.core.windows.net//.default" names
 		// "https://management.core.windows.net/"; ".../user_impersonation" too.
 		res := sc[:i]
 		if resource != "" && !sameAudience(resource, res) {
-			return "", invalidRequest(aadInvalidScope, "The provided value for the input parameter 'scope' is not valid: scopes for more than one resource were requested.")
+			return "", invalidScope("The provided value for the input parameter 'scope' is not valid: scopes for more than one resource were requested.")
 		}
 		resource = res
 	}
+	if strings.TrimSpace(scope) == "" {
+		return "", invalidRequest(aadMissingField, "The request body must contain the following parameter: 'scope'.")
+	}
 	if resource == "" {
-		return "", invalidRequest(aadInvalidScope, "The provided value for the input parameter 'scope' is not valid: no resource scope such as 'https://management.core.windows.net//.default' was requested.")
+		return "", invalidScope("The provided value for the input parameter 'scope' is not valid: no resource scope such as 'https://management.core.windows.net//.default' was requested.")
 	}
 	if !s.servesAudience(resource) {
 		return "", newOAuthError(400, "invalid_resource", aadResourceNotFound,

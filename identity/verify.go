@@ -197,19 +197,19 @@ func (v *Verifier) verify(ctx context.Context, raw string, now time.Time) (*Prin
 			return nil, invalidToken(fmt.Errorf("signature: %w", err))
 		}
 		audiences = v.audiences
-	case b != nil && strings.HasPrefix(iss, b.cfg.BaseURL+"/") && strings.HasSuffix(iss, "/v2.0"):
-		return nil, &AuthError{Code: CodeInvalidTenant, Message: fmt.Sprintf(
-			"The access token is from the wrong issuer '%s'. It must match the tenant '%s' associated with this server. Use the authority (URL) '%s/%s' to get the token.",
-			unverified.Issuer, b.Issuer(), b.cfg.BaseURL, b.cfg.TenantID)}
-	default:
-		ev, ok := v.external[iss]
-		if !ok {
-			return nil, invalidToken(fmt.Errorf("untrusted issuer %q", unverified.Issuer))
-		}
+	case v.external[iss] != nil:
+		ev := v.external[iss]
 		if claims, err = ev.verify(ctx, raw); err != nil {
 			return nil, invalidToken(fmt.Errorf("issuer %s: %w", iss, err))
 		}
 		audiences = ev.cfg.Audiences
+	case b != nil && b.isTenantIssuer(iss):
+		// ARM's wording (https://github.com/Azure/azure-sdk-for-python/issues/38382)
+		return nil, &AuthError{Code: CodeInvalidTenant, Message: fmt.Sprintf(
+			"The access token is from the wrong issuer '%s'. It must match the tenant '%s' associated with this subscription. Please use the authority (URL) '%s/%s' to get the token.",
+			unverified.Issuer, b.Issuer(), b.cfg.BaseURL, b.cfg.TenantID)}
+	default:
+		return nil, invalidToken(fmt.Errorf("untrusted issuer %q", unverified.Issuer))
 	}
 	aud, err := checkAudience(claims["aud"], audiences)
 	if err != nil {
@@ -225,6 +225,18 @@ func (v *Verifier) verify(ctx context.Context, raw string, now time.Time) (*Prin
 	p := principalFromClaims(claims)
 	p.Audience = aud
 	return p, nil
+}
+
+// isTenantIssuer reports whether iss (without a trailing slash) has the
+// shape of this issuer's tokens for some tenant: BaseURL/{tenant} (v1.0) or
+// BaseURL/{tenant}/v2.0.
+func (s *Service) isTenantIssuer(iss string) bool {
+	rest, ok := strings.CutPrefix(iss, s.cfg.BaseURL+"/")
+	if !ok {
+		return false
+	}
+	rest = strings.TrimSuffix(rest, "/v2.0")
+	return rest != "" && !strings.Contains(rest, "/")
 }
 
 // checkAudience returns the matching audience or an
