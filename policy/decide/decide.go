@@ -136,10 +136,9 @@ func (s *Snapshot) Decide(req *Request) *Decision {
 		targetPool.Put(tp)
 	}()
 	ctx.chain = s.chain(req.ID)
-	key := req.ID.Key()
 	for _, scope := range ctx.chain {
 		for _, c := range s.byScope[scope] {
-			if c.excludes(key) {
+			if c.excludes(ctx.chain) {
 				continue
 			}
 			for _, m := range c.members {
@@ -222,11 +221,23 @@ type decideCtx struct {
 	now       time.Time
 }
 
-// excludes reports whether the resource is under one of the assignment's notScopes.
-func (c *compiled) excludes(key string) bool {
+// excludes reports whether the resource is under one of the assignment's notScopes: the
+// resource itself or any container above it (parent resource, resource group, subscription,
+// management group) is excluded. chain is the resource's scope chain (Snapshot.chain), whose
+// first entry is the resource's own key.
+func (c *compiled) excludes(chain []string) bool {
+	if len(c.notScopes) == 0 {
+		return false
+	}
+	key := chain[0]
 	for _, ns := range c.notScopes {
-		if key == ns || strings.HasPrefix(key, ns+"/") {
+		if strings.HasPrefix(key, ns) && (len(key) == len(ns) || key[len(ns)] == '/') {
 			return true
+		}
+		for _, scope := range chain[1:] {
+			if scope == ns {
+				return true
+			}
 		}
 	}
 	return false

@@ -13,8 +13,9 @@ import (
 type RelatedQuery struct {
 	Type string
 	Name string
-	// Scopes are ids under which to look: the evaluated resource itself (for child and
-	// extension types), then its resource group or subscription (existenceScope).
+	// Scopes are ids under which to look: the evaluated resource itself only, when Type is
+	// nested below the evaluated resource's type; otherwise the resource (for extension types),
+	// then its resource group or subscription (resourceGroupName, existenceScope).
 	Scopes []string
 }
 
@@ -33,6 +34,11 @@ func (o *Outcome) Related(req *Request) (RelatedQuery, error) {
 	}
 	id := req.ID
 	q.Scopes = append(q.Scopes, id.String())
+	if isBelowType(d.Type, evaluatedType(req)) {
+		// A type below the evaluated resource's is looked up within that resource only;
+		// resourceGroupName and existenceScope do not apply.
+		return q, nil
+	}
 	switch {
 	case strings.EqualFold(d.ExistenceScope, "subscription"):
 		q.Scopes = append(q.Scopes, "/subscriptions/"+id.SubscriptionID())
@@ -74,11 +80,38 @@ func (o *Outcome) Satisfied(req *Request, related []map[string]any) (bool, error
 	return false, nil
 }
 
+// evaluatedType is the type of the resource the rule was evaluated on.
+func evaluatedType(req *Request) string {
+	if t, ok := req.Resource["type"].(string); ok && t != "" {
+		return t
+	}
+	return req.ID.Type()
+}
+
+// isBelowType reports whether typ is a nested type of parent (parent's type followed by more
+// segments), compared case-insensitively.
+func isBelowType(typ, parent string) bool {
+	return parent != "" && len(typ) > len(parent)+1 && typ[len(parent)] == '/' && strings.EqualFold(typ[:len(parent)], parent)
+}
+
 // IsRelated reports whether a stored resource id matches the query (type and name; the caller
-// selected it from the query's scopes).
+// selected it from the query's scopes). A name is the resource's own name or its full name
+// (parent names first, "server/database"); a last segment "?" stands for any name, so
+// "server/?" selects every nested resource of that type under server.
 func (q RelatedQuery) IsRelated(id armid.ID) bool {
 	if !strings.EqualFold(id.Type(), q.Type) {
 		return false
 	}
-	return q.Name == "" || strings.EqualFold(id.Name(), q.Name) || strings.EqualFold(id.FullName(), q.Name)
+	if q.Name == "" || strings.EqualFold(id.Name(), q.Name) || strings.EqualFold(id.FullName(), q.Name) {
+		return true
+	}
+	if q.Name == "?" {
+		return true
+	}
+	if parent, ok := strings.CutSuffix(q.Name, "/?"); ok {
+		full := id.FullName()
+		i := strings.LastIndexByte(full, '/')
+		return i >= 0 && strings.EqualFold(full[:i], parent)
+	}
+	return false
 }

@@ -41,7 +41,9 @@ func applyChanges(d *policy.Definition, eff policy.Effect, resource map[string]a
 			if err != nil {
 				return nil, errorf("append field %s: %v", fv.Field, err)
 			}
-			appendValue(res, path, val)
+			if err := appendValue(res, path, val); err != nil {
+				return nil, errorf("append field %s: %v", fv.Field, err)
+			}
 		}
 		return res, nil
 	}
@@ -64,12 +66,12 @@ func applyChanges(d *policy.Definition, eff policy.Effect, resource map[string]a
 		if err != nil {
 			return nil, errorf("modify field %s: %v", fs, err)
 		}
-		if a, ok := aliases.Builtin().Lookup(fs); ok && !a.Modifiable && strings.Contains(fs, "/") {
-			return nil, errorf("the alias %s is not modifiable", fs)
+		if err := modifiable(fs, ts); err != nil {
+			return nil, err
 		}
 		switch strings.ToLower(op.Operation) {
 		case "remove":
-			removePath(res, path)
+			eachMember(res, path, func(m map[string]any, rest aliases.Path) { removePath(m, rest) })
 		case "add", "addorreplace":
 			val, err := eval.EvalValue(op.Value, in)
 			if err != nil {
@@ -77,58 +79,115 @@ func applyChanges(d *policy.Definition, eff policy.Effect, resource map[string]a
 			}
 			replace := strings.EqualFold(op.Operation, "addOrReplace")
 			if path.EndsWithWildcard() {
+				arrPath := path[:len(path)-1]
 				if replace {
-					setPath(res, path[:len(path)-1], []any{})
+					setPath(res, arrPath, []any{})
 				}
-				appendValue(res, path, val)
+				appendMembers(res, arrPath, val)
 				continue
 			}
-			if !replace && existsPath(res, path) {
-				continue
-			}
-			setPath(res, path, val)
+			eachMember(res, path, func(m map[string]any, rest aliases.Path) {
+				if replace || !existsPath(m, rest) {
+					setPath(m, rest, val)
+				}
+			})
 		}
 	}
 	return res, nil
 }
 
+// modifiable reports (as an error, for conflictEffect) a modify field that the effect cannot
+// write: modify writes tags, identity.type of virtual machines and scale sets, and aliases
+// marked Modifiable; nothing else.
+// https://learn.microsoft.com/azure/governance/policy/concepts/effect-modify
+func modifiable(field, resourceType string) error {
+	switch {
+	case isTagsField(field):
+		return nil
+	case strings.EqualFold(field, "identity.type"):
+		if strings.EqualFold(resourceType, "Microsoft.Compute/virtualMachines") ||
+			strings.EqualFold(resourceType, "Microsoft.Compute/virtualMachineScaleSets") {
+			return nil
+		}
+		return errorf("identity.type can be modified only on virtual machines and virtual machine scale sets, not on %s", resourceType)
+	case strings.Contains(field, "/"):
+		if a, ok := aliases.Builtin().Lookup(field); ok && !a.Modifiable {
+			return errorf("the alias %s is not modifiable", field)
+		}
+		return nil
+	}
+	return errorf("the field %s cannot be modified: modify writes tags, identity.type and modifiable aliases", field)
+}
+
+// isTagsField reports whether a field names the tags object or one tag: tags, tags.x, tags['x'],
+// tags[x].
+func isTagsField(field string) bool {
+	const tags = "tags"
+	if len(field) < len(tags) || !strings.EqualFold(field[:len(tags)], tags) {
+		return false
+	}
+	return len(field) == len(tags) || field[len(tags)] == '.' || field[len(tags)] == '['
+}
+
+// eachMember calls fn with the object that holds the last segment of path, and the rest of the
+// path inside it: the resource itself for a path without [*], else every object member of the
+// array the (first) [*] selects, so that a property is written on each member.
+func eachMember(res map[string]any, path aliases.Path, fn func(m map[string]any, rest aliases.Path)) {
+	for i, seg := range path {
+		if !seg.Wildcard {
+			continue
+		}
+		if i == len(path)-1 {
+			return // a whole-member path is handled by the caller
+		}
+		arr, _ := getPath(res, path[:i]).([]any)
+		for _, e := range arr {
+			if m, ok := e.(map[string]any); ok {
+				eachMember(m, path[i+1:], fn)
+			}
+		}
+		return
+	}
+	fn(res, path)
+}
+
 // memberParams returns the member's effective parameters for evaluating detail values.
 func (o *Outcome) memberParams() map[string]any { return o.params }
 
-// appendValue appends to an array ([*] at the end: the value, or its members, become array
-// members), sets a property on every member ([*] inside the path), or sets a missing property.
-func appendValue(res map[string]any, path aliases.Path, val any) {
+// appendValue applies one append detail: with [*] at the end the value (or each member of an
+// array value) is added to the array, which is created when missing; with [*] inside the path the
+// property is set on every member; otherwise a missing field is set. A value the request already
+// carries under the field, when it differs, is a conflict: append then acts as a deny (for a
+// non-[*] array alias, an array already present is such a conflict).
+// https://learn.microsoft.com/azure/governance/policy/concepts/effect-append
+func appendValue(res map[string]any, path aliases.Path, val any) error {
 	if path.EndsWithWildcard() {
-		arrPath := path[:len(path)-1]
-		cur, _ := getPath(res, arrPath).([]any)
-		if items, ok := val.([]any); ok {
-			cur = append(cur, items...)
-		} else {
-			cur = append(cur, val)
-		}
-		setPath(res, arrPath, cur)
-		return
+		appendMembers(res, path[:len(path)-1], val)
+		return nil
 	}
-	for i, seg := range path {
-		if seg.Wildcard {
-			arr, _ := getPath(res, path[:i]).([]any)
-			for _, e := range arr {
-				if m, ok := e.(map[string]any); ok {
-					setPath(m, path[i+1:], val)
-				}
-			}
+	var conflict error
+	eachMember(res, path, func(m map[string]any, rest aliases.Path) {
+		existing := getPath(m, rest)
+		if existing == nil {
+			setPath(m, rest, val)
 			return
 		}
-	}
-	if existing := getPath(res, path); existing != nil {
-		if arr, ok := existing.([]any); ok {
-			if items, ok := val.([]any); ok {
-				setPath(res, path, append(arr, items...))
-			}
+		if conflict == nil && !expr.Equal(existing, val) {
+			conflict = errorf("the request already sets %s to a different value", path)
 		}
-		return
+	})
+	return conflict
+}
+
+// appendMembers adds val (or each member of an array val) to the array at arrPath.
+func appendMembers(res map[string]any, arrPath aliases.Path, val any) {
+	cur, _ := getPath(res, arrPath).([]any)
+	if items, ok := val.([]any); ok {
+		cur = append(cur, items...)
+	} else {
+		cur = append(cur, val)
 	}
-	setPath(res, path, val)
+	setPath(res, arrPath, cur)
 }
 
 func getPath(v any, path aliases.Path) any {
