@@ -24,8 +24,9 @@ type Config struct {
 	// TenantID is the directory the server serves (returned by GET /tenants
 	// and in subscriptions). Required.
 	TenantID string
-	// AuthorizationURI is named in the WWW-Authenticate challenge of a 401,
-	// as ARM names Entra's authorize endpoint.
+	// AuthorizationURI is named in the WWW-Authenticate challenge of a 401:
+	// the tenant's authority, as ARM names https://login.windows.net/{tenant}
+	// (tools read the tenant of a subscription from it).
 	AuthorizationURI string
 	// BaseURL is the externally visible URL ("https://host:port") used in
 	// nextLink and polling URLs; when empty it is derived from each request.
@@ -136,7 +137,7 @@ func New(cfg Config) (*Handler, error) {
 		cfg.Locations = PublicLocations
 	}
 	if cfg.AuthorizationURI == "" {
-		cfg.AuthorizationURI = "https://login.microsoftonline.com/common/oauth2/authorize"
+		cfg.AuthorizationURI = "https://login.windows.net/" + cfg.TenantID
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	h := &Handler{cfg: cfg, log: cfg.Logger}

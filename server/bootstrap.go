@@ -50,7 +50,7 @@ func (s *Server) bootstrap(ctx context.Context) error {
 		return fmt.Errorf("token verifier: %w", err)
 	}
 	s.arm, err = api.New(api.Config{Store: s.st, Verifier: s.verifier, TenantID: tenant,
-		AuthorizationURI: s.ident.AuthorizeEndpoint(), BaseURL: s.cfg.PublicURL, Locations: s.cfg.Locations, PageSize: s.cfg.PageSize, Logger: s.log})
+		AuthorizationURI: strings.TrimSuffix(s.ident.Issuer(), "/v2.0"), BaseURL: s.cfg.PublicURL, Locations: s.cfg.Locations, PageSize: s.cfg.PageSize, Logger: s.log})
 	if err != nil {
 		return err
 	}

@@ -148,7 +148,10 @@ func TestTokenChecks(t *testing.T) {
 		if status != tc.status || code != tc.code {
 			t.Errorf("%s: %d %s, want %d %s", tc.name, status, code, tc.status, tc.code)
 		}
-		if status == 401 && !strings.Contains(hdr.Get("WWW-Authenticate"), `authorization_uri="`+r.URL()+"/"+testTenant) {
+		// ARM names the tenant's authority, from which tools read a
+		// subscription's tenant: Bearer authorization_uri="https://login.windows.net/{tenant}"
+		// (https://github.com/platform-engineering-labs/formae/pull/738 shows a capture).
+		if status == 401 && !strings.Contains(hdr.Get("WWW-Authenticate"), `authorization_uri="`+r.URL()+"/"+testTenant+`", error="invalid_token"`) {
 			t.Errorf("%s: challenge %q", tc.name, hdr.Get("WWW-Authenticate"))
 		}
 	}
