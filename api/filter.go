@@ -10,15 +10,21 @@ import (
 // ARM accepts a small OData subset there
 // (https://learn.microsoft.com/rest/api/resources/resources/list):
 // "<field> eq '<value>'" clauses joined by "and", for the fields
-// resourceType, location, resourceGroup, name, tagName and tagValue, and
-// substringof('<text>', name).
+// resourceType, location, resourceGroup, name, tagName and tagValue,
+// substringof('<text>', name), substringof('<text>', resourceGroup) and
+// startswith(tagName, '<prefix>').
 type Filter struct {
 	ResourceType  string
 	Location      string
 	ResourceGroup string
 	Name          string
 	NameContains  string
-	TagName       string
+	// ResourceGroupContains is the text of substringof('…', resourceGroup).
+	ResourceGroupContains string
+	TagName               string
+	// TagNamePrefix is the prefix of startswith(tagName, '…'): documents
+	// with a tag whose name starts with it (ignoring case) are kept.
+	TagNamePrefix string
 	TagValue      string
 	// hasTagValue distinguishes tagValue eq '' from no tagValue clause.
 	HasTagValue bool
@@ -48,6 +54,17 @@ func ParseFilter(s string) (Filter, error) {
 		return Filter{}, filterError(s, "tagValue can only be used together with tagName")
 	}
 	return f, nil
+}
+
+// hasTagPrefix reports whether tags hold a name starting with prefix,
+// ignoring case (tag names compare case-insensitively in ARM).
+func hasTagPrefix(tags map[string]string, prefix string) bool {
+	for k := range tags {
+		if len(k) >= len(prefix) && strings.EqualFold(k[:len(prefix)], prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 type filterLexer struct {
@@ -148,13 +165,38 @@ func (p *filterLexer) clause(f *Filter) error {
 		if !p.punct(',') {
 			return p.errorf("expected ','")
 		}
-		if arg := p.ident(); !strings.EqualFold(arg, "name") {
-			return p.errorf("substringof supports only the field 'name'")
+		arg := p.ident()
+		switch {
+		case strings.EqualFold(arg, "name"):
+			f.NameContains = v
+		case strings.EqualFold(arg, "resourceGroup"):
+			f.ResourceGroupContains = v
+		default:
+			return p.errorf("substringof supports only the fields 'name' and 'resourceGroup'")
 		}
 		if !p.punct(')') {
 			return p.errorf("expected ')'")
 		}
-		f.NameContains = v
+		return nil
+	}
+	if strings.EqualFold(field, "startswith") {
+		if !p.punct('(') {
+			return p.errorf("expected '('")
+		}
+		if arg := p.ident(); !strings.EqualFold(arg, "tagName") {
+			return p.errorf("startswith supports only the field 'tagName'")
+		}
+		if !p.punct(',') {
+			return p.errorf("expected ','")
+		}
+		v, err := p.literal()
+		if err != nil {
+			return err
+		}
+		if !p.punct(')') {
+			return p.errorf("expected ')'")
+		}
+		f.TagNamePrefix = v
 		return nil
 	}
 	if !p.keyword("eq") {

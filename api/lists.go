@@ -54,6 +54,12 @@ func (h *Handler) serveResourceList(w http.ResponseWriter, req *Request) error {
 		if f.NameContains != "" && !strings.Contains(strings.ToLower(d.Name), strings.ToLower(f.NameContains)) {
 			return false
 		}
+		if f.ResourceGroupContains != "" && !strings.Contains(strings.ToLower(d.ResourceGroup), strings.ToLower(f.ResourceGroupContains)) {
+			return false
+		}
+		if f.TagNamePrefix != "" && !hasTagPrefix(d.Tags, f.TagNamePrefix) {
+			return false
+		}
 		d.Body = listItem(d, expand)
 		return true
 	})

@@ -518,14 +518,18 @@ func (h *Handler) deleteManagementGroup(w http.ResponseWriter, req *Request) err
 	}
 	ctx := req.HTTP.Context()
 	opID := newGUID()
+	var op operationBody
 	err := h.cfg.Store.Update(ctx, func(tx store.Tx) error {
 		hy, err := loadHierarchy(ctx, tx)
 		if err != nil {
 			return err
 		}
-		if hy.groups[strings.ToLower(name)] == nil {
+		g := hy.groups[strings.ToLower(name)]
+		if g == nil {
 			return managementGroupNotFound(name)
 		}
+		info, _ := json.Marshal(map[string]string{"tenantId": g.Properties.TenantID, "displayName": g.Properties.DisplayName})
+		op = operationBody{ID: g.ID, Type: g.Type, Name: g.Name, Status: "Succeeded", Properties: info}
 		if len(hy.children(name, false)) > 0 {
 			return Errorf(http.StatusBadRequest, "BadRequest",
 				"Management group '%s' has children (management groups or subscriptions) and cannot be deleted; move or delete them first.", name)
@@ -537,12 +541,12 @@ func (h *Handler) deleteManagementGroup(w http.ResponseWriter, req *Request) err
 		if _, err := tx.DeleteUnder(ctx, req.ID.Key()); err != nil {
 			return fmt.Errorf("delete below management group: %w", err)
 		}
-		return putOperation(ctx, tx, opID, "Succeeded", tx.Now())
+		return putOperation(ctx, tx, opID, op, tx.Now())
 	})
 	if err != nil {
 		return err
 	}
-	writeAccepted(w, req, opID)
+	writeAccepted(w, req, opID, map[string]string{"id": op.ID, "type": op.Type, "name": op.Name, "status": op.Status})
 	return nil
 }
 

@@ -22,29 +22,37 @@ const (
 
 var zeroTime time.Time
 
+// operationBody is the status an Azure-AsyncOperation URL answers. For a
+// management group it is AzureAsyncOperationResults of the
+// Microsoft.Management API: the group's id, type and name with the
+// operation's status.
 type operationBody struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Status    string    `json:"status"`
-	StartTime time.Time `json:"startTime"`
-	EndTime   time.Time `json:"endTime"`
+	ID         string          `json:"id"`
+	Type       string          `json:"type,omitempty"`
+	Name       string          `json:"name"`
+	Status     string          `json:"status"`
+	Properties json.RawMessage `json:"properties,omitempty"`
+	StartTime  time.Time       `json:"startTime"`
+	EndTime    time.Time       `json:"endTime"`
 }
 
-// putOperation records a finished operation's status.
-func putOperation(ctx context.Context, tx store.Tx, id, status string, at time.Time) error {
-	b, _ := json.Marshal(operationBody{ID: operationPath + id, Name: id, Status: status, StartTime: at, EndTime: at})
-	return tx.PutValue(ctx, operationsNS, id, b, at.Add(operationTTL))
+// putOperation records a finished operation's status under opID.
+func putOperation(ctx context.Context, tx store.Tx, opID string, op operationBody, at time.Time) error {
+	op.StartTime, op.EndTime = at, at
+	b, _ := json.Marshal(op)
+	return tx.PutValue(ctx, operationsNS, opID, b, at.Add(operationTTL))
 }
 
 // writeAccepted answers 202 with the Azure-AsyncOperation URL of opID
-// (absolute and carrying api-version, as the SDK requires) and
-// Retry-After: 1 (the SDK's minimum poll interval).
-func writeAccepted(w http.ResponseWriter, req *Request, opID string) {
+// (absolute and carrying api-version, as the SDK requires),
+// Retry-After: 1 (the SDK's minimum poll interval) and body as the
+// response body.
+func writeAccepted(w http.ResponseWriter, req *Request, opID string, body any) {
 	u := req.BaseURL + operationPath + opID + "?api-version=" + mgAPIVersion
 	h := w.Header()
 	h.Set("Azure-AsyncOperation", u)
 	h.Set("Retry-After", "1")
-	w.WriteHeader(http.StatusAccepted)
+	WriteJSON(w, http.StatusAccepted, body)
 }
 
 // serveOperationResult answers GET of an operation status.

@@ -227,6 +227,7 @@ func (h *Handler) serveResourceGroupList(w http.ResponseWriter, req *Request) er
 	}
 	q := store.Query{Types: []string{rgDocType}, ParentKey: req.ID.Key(), TagName: f.TagName, TagValue: f.TagValue, Location: f.Location}
 	return h.listFiltered(w, req, q, func(d *store.Document) bool {
-		return f.Name == "" || strings.EqualFold(d.Name, f.Name)
+		return (f.Name == "" || strings.EqualFold(d.Name, f.Name)) &&
+			(f.TagNamePrefix == "" || hasTagPrefix(d.Tags, f.TagNamePrefix))
 	})
 }

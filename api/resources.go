@@ -200,6 +200,9 @@ func (h *Handler) planPut(ctx context.Context, req *Request, in *resourceInput, 
 			return preconditionFailed(req.ID)
 		}
 		p.old = old
+		if old != nil && !patch && in.location != "" && old.Location != "" && !strings.EqualFold(old.Location, in.location) {
+			return locationChange(old, in.location)
+		}
 		id, typ := canonicalID(req.ID), req.ID.Type()
 		sd := systemData{CreatedBy: by, CreatedByType: byType, CreatedAt: tx.Now(),
 			LastModifiedBy: by, LastModifiedByType: byType, LastModifiedAt: tx.Now()}
@@ -249,6 +252,28 @@ func (h *Handler) planPut(ctx context.Context, req *Request, in *resourceInput, 
 		return nil, err
 	}
 	return p, nil
+}
+
+// codeInvalidResourceLocation is ARM's code for a PUT that names another
+// location than the existing resource's.
+const codeInvalidResourceLocation = "InvalidResourceLocation"
+
+// locationChange is ARM's refusal of a PUT that would move an existing
+// resource to another region: a resource keeps the location it was
+// created in.
+func locationChange(old *store.Document, loc string) *Error {
+	if old.ResourceGroup != "" {
+		rg := old.ResourceGroup
+		if id, err := armid.Parse(old.ID); err == nil {
+			rg = id.ResourceGroup()
+		}
+		return Errorf(http.StatusBadRequest, codeInvalidResourceLocation,
+			"The resource '%s' already exists in location '%s' in resource group '%s'. A resource with the same name cannot be created in location '%s'. Please select a new resource name.",
+			old.Name, old.Location, rg, loc)
+	}
+	return Errorf(http.StatusBadRequest, codeInvalidResourceLocation,
+		"The resource '%s' already exists in location '%s'. A resource with the same name cannot be created in location '%s'. Please select a new resource name.",
+		old.Name, old.Location, loc)
 }
 
 // conditionHolds evaluates If-Match / If-None-Match against the current

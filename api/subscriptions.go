@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/palisade/palisade/armid"
 	"github.com/palisade/palisade/store"
@@ -138,8 +139,9 @@ type aliasRequest struct {
 		SubscriptionID       string `json:"subscriptionId"`
 		ResellerID           string `json:"resellerId"`
 		AdditionalProperties *struct {
-			ManagementGroupID string            `json:"managementGroupId"`
-			Tags              map[string]string `json:"tags"`
+			ManagementGroupID   string            `json:"managementGroupId"`
+			SubscriptionOwnerID string            `json:"subscriptionOwnerId"`
+			Tags                map[string]string `json:"tags"`
 		} `json:"additionalProperties"`
 	} `json:"properties"`
 }
@@ -236,10 +238,16 @@ func (h *Handler) serveAlias(w http.ResponseWriter, req *Request) error {
 		} else if err != nil {
 			return err
 		}
-		out, _ = json.Marshal(map[string]any{
-			"id": req.ID.String(), "name": req.ID.Name(), "type": "Microsoft.Subscription/aliases",
-			"properties": map[string]any{"subscriptionId": subID, "provisioningState": "Succeeded"},
-		})
+		props := aliasProperties{SubscriptionID: subID, DisplayName: name, ProvisioningState: "Succeeded",
+			Workload: p.Workload, BillingScope: p.BillingScope, ResellerID: p.ResellerID, Tags: tags,
+			CreatedTime: tx.Now().UTC().Format(time.RFC3339)}
+		if ap := p.AdditionalProperties; ap != nil {
+			props.ManagementGroupID, props.SubscriptionOwnerID = ap.ManagementGroupID, ap.SubscriptionOwnerID
+		}
+		by, byType := principalType(req.Principal)
+		out, _ = json.Marshal(aliasBody{ID: req.ID.String(), Name: req.ID.Name(), Type: "Microsoft.Subscription/aliases",
+			Properties: props, SystemData: systemData{CreatedBy: by, CreatedByType: byType, CreatedAt: tx.Now(),
+				LastModifiedBy: by, LastModifiedByType: byType, LastModifiedAt: tx.Now()}})
 		return putDocument(ctx, tx, req.ID, out)
 	})
 	if err != nil {
@@ -247,6 +255,31 @@ func (h *Handler) serveAlias(w http.ResponseWriter, req *Request) error {
 	}
 	WriteJSON(w, status, out)
 	return nil
+}
+
+// aliasBody is SubscriptionAliasResponse of the Microsoft.Subscription
+// API: the alias with the request's properties echoed next to the
+// subscription id and provisioning state.
+type aliasBody struct {
+	ID         string          `json:"id"`
+	Name       string          `json:"name"`
+	Type       string          `json:"type"`
+	Properties aliasProperties `json:"properties"`
+	SystemData systemData      `json:"systemData"`
+}
+
+// aliasProperties is SubscriptionAliasResponseProperties.
+type aliasProperties struct {
+	SubscriptionID      string            `json:"subscriptionId"`
+	DisplayName         string            `json:"displayName,omitempty"`
+	ProvisioningState   string            `json:"provisioningState"`
+	BillingScope        string            `json:"billingScope,omitempty"`
+	Workload            string            `json:"workload,omitempty"`
+	ResellerID          string            `json:"resellerId,omitempty"`
+	SubscriptionOwnerID string            `json:"subscriptionOwnerId,omitempty"`
+	ManagementGroupID   string            `json:"managementGroupId,omitempty"`
+	CreatedTime         string            `json:"createdTime,omitempty"`
+	Tags                map[string]string `json:"tags,omitempty"`
 }
 
 func aliasNotFound(name string) *Error {
