@@ -26,6 +26,72 @@ func parseTags(values []string) (map[string]any, error) {
 // addTagsFlag adds az's --tags argument.
 func addTagsFlag(c *cobra.Command, target *[]string) {
 	c.Flags().StringArrayVar(target, "tags", nil, `space-separated tags: KEY[=VALUE] ...; "" clears existing tags`)
+	multiValue(c, "tags")
+}
+
+// multiValueAnnotation marks a flag that, like az's list arguments
+// (nargs '+' or '*'), takes every value up to the next flag:
+// "--tags env=dev team=ops" as well as "--tags 'env=dev team=ops'".
+const multiValueAnnotation = "palisade/multi-value"
+
+// multiValue marks c's flags names as taking several values.
+func multiValue(c *cobra.Command, names ...string) {
+	for _, n := range names {
+		if err := c.Flags().SetAnnotation(n, multiValueAnnotation, []string{"true"}); err != nil {
+			panic(fmt.Sprintf("multiValue %s: %v", c.CommandPath(), err))
+		}
+	}
+}
+
+// spreadMultiValues rewrites a command line so that every further value
+// after a multi-valued flag of the command it runs becomes a repetition of
+// that flag ("--ids A B" → "--ids A --ids B"), which the flag parser then
+// collects. A value starting with '-' ends the list, as in az.
+func spreadMultiValues(root *cobra.Command, args []string) []string {
+	cmd, _, err := root.Find(args)
+	if err != nil || cmd == nil {
+		return args
+	}
+	lookup := func(arg string) (string, bool) {
+		switch {
+		case strings.HasPrefix(arg, "--"):
+			name, _, _ := strings.Cut(arg[2:], "=")
+			if f := cmd.Flags().Lookup(name); f != nil && f.Annotations[multiValueAnnotation] != nil {
+				return "--" + f.Name, true
+			}
+		case len(arg) == 2 && arg[0] == '-':
+			if f := cmd.Flags().ShorthandLookup(arg[1:]); f != nil && f.Annotations[multiValueAnnotation] != nil {
+				return "--" + f.Name, true
+			}
+		}
+		return "", false
+	}
+	out := make([]string, 0, len(args))
+	current := "" // the multi-valued flag whose values are being read
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			out = append(out, args[i:]...)
+			break
+		}
+		if current != "" && !strings.HasPrefix(a, "-") {
+			out = append(out, current, a)
+			continue
+		}
+		current = ""
+		out = append(out, a)
+		name, ok := lookup(a)
+		if !ok {
+			continue
+		}
+		current = name
+		if !strings.Contains(a, "=") && i+1 < len(args) {
+			// the first value, whatever it looks like, as the parser takes it
+			i++
+			out = append(out, args[i])
+		}
+	}
+	return out
 }
 
 // confirm asks az's "Are you sure" question unless yes is set; without a
@@ -68,6 +134,20 @@ func strictGroup(c *cobra.Command) *cobra.Command {
 	c.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return failure(c, usageErrorf("%v\nSee '%s --help'.", err, c.CommandPath()))
 	})
+	if !c.HasSubCommands() && c.Args != nil {
+		check := c.Args
+		c.Args = func(c *cobra.Command, args []string) error {
+			err := check(c, args)
+			switch {
+			case err == nil:
+				return nil
+			case len(args) > 0 && strings.HasPrefix(err.Error(), "unknown command"):
+				// az's argument parser: exit code 2, the stray words named
+				return failure(c, usageErrorf("unrecognized arguments: %s\nSee '%s --help'.", strings.Join(args, " "), c.CommandPath()))
+			}
+			return failure(c, usageErrorf("%v\nSee '%s --help'.", err, c.CommandPath()))
+		}
+	}
 	if c.HasSubCommands() && c.Run == nil && c.RunE == nil {
 		c.Args = cobra.ArbitraryArgs
 		c.RunE = func(c *cobra.Command, args []string) error {

@@ -66,6 +66,8 @@ func TestUsageErrorsGolden(t *testing.T) {
 		{"bad-start-time", []string{"monitor", "activity-log", "list", "--start-time", "yesterday"}},
 		{"assignee-not-guid", []string{"role", "assignment", "create", "--assignee", "alice", "--role", "Owner"}},
 		{"identity-missing-data", []string{"identity", "user", "list", "--data", "/nonexistent/palisade-data"}},
+		{"stray-argument", []string{"group", "show", "-n", "rg", "extra"}},
+		{"value-after-list-ended", []string{"group", "create", "-n", "rg", "--tags", "a=b", "-l", "eastus", "c=d"}},
 		{"claims-not-base64", []string{"login", "-u", "admin", "-p", "x", "--claims-challenge", "%%%"}},
 	}
 	for _, tt := range tests {

@@ -115,7 +115,7 @@ func writeResult(c *cobra.Command, result any) error {
 	}
 	g := globalsOf(c)
 	opt := output.Options{Format: g.output, Query: g.query, Color: isTerminal(c.OutOrStdout()),
-		Transformer: output.TableTransformers[commandKey(c)]}
+		Transformer: output.TableTransformers[commandKey(c)], ResourceGroups: true}
 	if err := output.Write(c.OutOrStdout(), result, opt); err != nil {
 		return failure(c, err)
 	}

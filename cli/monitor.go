@@ -64,6 +64,7 @@ query, in that order, as in the Azure CLI; --caller and --status apply as well.`
 	f.StringVar(&a.offset, "offset", "6h", "span of the query in ##d##h format, e.g. 7d or 2h")
 	f.IntVar(&a.maxEvents, "max-events", 50, "maximum number of events to return")
 	f.StringSliceVar(&a.sel, "select", nil, "space- or comma-separated event fields to return (the others are left out)")
+	multiValue(c, "select")
 	addSubscriptionFlag(c)
 	_ = c.RegisterFlagCompletionFunc("status", cobra.FixedCompletions([]string{"Started", "Accepted", "Succeeded", "Failed"}, cobra.ShellCompDirectiveNoFileComp))
 	return c

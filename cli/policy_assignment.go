@@ -30,6 +30,7 @@ func (a *assignmentArgs) register(c *cobra.Command, create bool) {
 	}
 	f.StringVarP(&a.params, "params", "p", "", `parameter values as JSON or @FILE: {"effect": {"value": "Audit"}}`)
 	f.StringArrayVar(&a.notScopes, "not-scopes", nil, "space-separated scopes the assignment does not apply to")
+	multiValue(c, "not-scopes")
 	f.StringVarP(&a.enforcement, "enforcement-mode", "e", "", "Default (enforce) or DoNotEnforce (audit only)")
 	f.StringVar(&a.selectors, "resource-selectors", "", `resource selectors as JSON or @FILE: [{"name": …, "selectors": [{"kind": "resourceLocation", "in": […]}]}]`)
 	f.StringVar(&a.overrides, "overrides", "", `overrides as JSON or @FILE: [{"kind": "policyEffect", "value": "Deny", "selectors": […]}]`)
@@ -119,7 +120,7 @@ func newPolicyAssignmentCommand() *cobra.Command {
   palisade policy assignment create -n tls --policy-set-definition tls-initiative -g rg-demo --enforcement-mode DoNotEnforce`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runClient(c, true, func(ctx context.Context, s *session) (any, error) {
+			return runPolicyClient(c, func(ctx context.Context, s *session) (any, error) {
 				scope, p, err := path(s)
 				if err != nil {
 					return nil, err
@@ -157,7 +158,7 @@ func newPolicyAssignmentCommand() *cobra.Command {
       --overrides '[{"kind": "policyEffect", "value": "Deny", "selectors": [{"kind": "resourceLocation", "in": ["westeurope"]}]}]'`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runClient(c, true, func(ctx context.Context, s *session) (any, error) {
+			return runPolicyClient(c, func(ctx context.Context, s *session) (any, error) {
 				_, p, err := path(s)
 				if err != nil {
 					return nil, err
@@ -171,7 +172,7 @@ func newPolicyAssignmentCommand() *cobra.Command {
 	show := &cobra.Command{Use: "show", Short: "Show a policy assignment", Example: "  palisade policy assignment show -n mfa-audit",
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runClient(c, true, func(ctx context.Context, s *session) (any, error) {
+			return runPolicyClient(c, func(ctx context.Context, s *session) (any, error) {
 				_, p, err := path(s)
 				if err != nil {
 					return nil, err
@@ -184,7 +185,7 @@ func newPolicyAssignmentCommand() *cobra.Command {
 	list := &cobra.Command{Use: "list", Short: "List the policy assignments at a scope",
 		Example: "  palisade policy assignment list\n  palisade policy assignment list -g rg-demo --query \"[].name\"", Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runClient(c, true, func(ctx context.Context, s *session) (any, error) {
+			return runPolicyClient(c, func(ctx context.Context, s *session) (any, error) {
 				scope, err := sc.resolve(s)
 				if err != nil {
 					return nil, err
@@ -197,7 +198,7 @@ func newPolicyAssignmentCommand() *cobra.Command {
 	del := &cobra.Command{Use: "delete", Short: "Delete a policy assignment", Example: "  palisade policy assignment delete -n mfa-audit",
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runClient(c, true, func(ctx context.Context, s *session) (any, error) {
+			return runPolicyClient(c, func(ctx context.Context, s *session) (any, error) {
 				_, p, err := path(s)
 				if err != nil {
 					return nil, err

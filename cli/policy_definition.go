@@ -84,7 +84,7 @@ func newPolicyDefinitionCommand(k definitionKind) *cobra.Command {
 	}[k.kind]
 	create := &cobra.Command{Use: "create", Short: "Create a " + k.noun, Example: ex, Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runClient(c, true, func(ctx context.Context, s *session) (any, error) {
+			return runPolicyClient(c, func(ctx context.Context, s *session) (any, error) {
 				p, err := path(s)
 				if err != nil {
 					return nil, err
@@ -109,7 +109,7 @@ func newPolicyDefinitionCommand(k definitionKind) *cobra.Command {
 	update := &cobra.Command{Use: "update", Short: "Update a " + k.noun + " (read, change, write back)",
 		Example: "  palisade policy " + k.use + " update -n require-tls --display-name \"Require TLS 1.2\"", Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runClient(c, true, func(ctx context.Context, s *session) (any, error) {
+			return runPolicyClient(c, func(ctx context.Context, s *session) (any, error) {
 				p, err := path(s)
 				if err != nil {
 					return nil, err
@@ -123,7 +123,7 @@ func newPolicyDefinitionCommand(k definitionKind) *cobra.Command {
 	show := &cobra.Command{Use: "show", Short: "Show a " + k.noun + " (custom at the scope, else built-in)",
 		Example: "  palisade policy " + k.use + " show -n 4e6c27d5-a6ee-49cf-b2b4-d8fe90fa2b8b", Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runClient(c, true, func(ctx context.Context, s *session) (any, error) {
+			return runPolicyClient(c, func(ctx context.Context, s *session) (any, error) {
 				p, err := path(s)
 				if err != nil {
 					return nil, err
@@ -141,7 +141,7 @@ func newPolicyDefinitionCommand(k definitionKind) *cobra.Command {
 		Example: "  palisade policy " + k.use + " list --query \"[?policyType=='Custom'].name\"\n  palisade policy " + k.use + " list --builtin -o table",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runClient(c, true, func(ctx context.Context, s *session) (any, error) {
+			return runPolicyClient(c, func(ctx context.Context, s *session) (any, error) {
 				q := url.Values{"api-version": {policyAPIVersion}}
 				if builtin {
 					return s.arm.List(ctx, authzProvider+k.kind, q, 0)
@@ -159,7 +159,7 @@ func newPolicyDefinitionCommand(k definitionKind) *cobra.Command {
 	del := &cobra.Command{Use: "delete", Short: "Delete a " + k.noun,
 		Example: "  palisade policy " + k.use + " delete -n require-tls", Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runClient(c, true, func(ctx context.Context, s *session) (any, error) {
+			return runPolicyClient(c, func(ctx context.Context, s *session) (any, error) {
 				p, err := path(s)
 				if err != nil {
 					return nil, err

@@ -32,6 +32,7 @@ func newPolicyExemptionCommand() *cobra.Command {
 		addMetadataFlag(c, &metadata)
 		f.StringVar(&selectors, "resource-selectors", "", "resource selectors as JSON or @FILE")
 		f.StringArrayVarP(&refIDs, "policy-definition-reference-ids", "r", nil, "space-separated initiative member reference ids the exemption covers")
+		multiValue(c, "policy-definition-reference-ids")
 		_ = c.RegisterFlagCompletionFunc("exemption-category", cobra.FixedCompletions([]string{"Waiver", "Mitigated"}, cobra.ShellCompDirectiveNoFileComp))
 	}
 	apply := func(body map[string]any) error {
@@ -78,7 +79,7 @@ func newPolicyExemptionCommand() *cobra.Command {
 		Example: `  palisade policy exemption create -n break-glass -g rg-ops -a $ASSIGNMENT_ID -e Waiver --expires-on 2026-12-31T00:00:00Z`,
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runClient(c, true, func(ctx context.Context, s *session) (any, error) {
+			return runPolicyClient(c, func(ctx context.Context, s *session) (any, error) {
 				p, err := path(s)
 				if err != nil {
 					return nil, err
@@ -98,7 +99,7 @@ func newPolicyExemptionCommand() *cobra.Command {
 	update := &cobra.Command{Use: "update", Short: "Change a policy exemption (read, change, write back)",
 		Example: "  palisade policy exemption update -n break-glass -g rg-ops --expires-on 2027-01-31T00:00:00Z", Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runClient(c, true, func(ctx context.Context, s *session) (any, error) {
+			return runPolicyClient(c, func(ctx context.Context, s *session) (any, error) {
 				p, err := path(s)
 				if err != nil {
 					return nil, err
@@ -111,7 +112,7 @@ func newPolicyExemptionCommand() *cobra.Command {
 	show := &cobra.Command{Use: "show", Short: "Show a policy exemption", Example: "  palisade policy exemption show -n break-glass -g rg-ops",
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runClient(c, true, func(ctx context.Context, s *session) (any, error) {
+			return runPolicyClient(c, func(ctx context.Context, s *session) (any, error) {
 				p, err := path(s)
 				if err != nil {
 					return nil, err
@@ -123,7 +124,7 @@ func newPolicyExemptionCommand() *cobra.Command {
 	list := &cobra.Command{Use: "list", Short: "List the policy exemptions at a scope", Example: "  palisade policy exemption list -g rg-ops",
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runClient(c, true, func(ctx context.Context, s *session) (any, error) {
+			return runPolicyClient(c, func(ctx context.Context, s *session) (any, error) {
 				scope, err := sc.resolve(s)
 				if err != nil {
 					return nil, err
@@ -135,7 +136,7 @@ func newPolicyExemptionCommand() *cobra.Command {
 	del := &cobra.Command{Use: "delete", Short: "Delete a policy exemption", Example: "  palisade policy exemption delete -n break-glass -g rg-ops",
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runClient(c, true, func(ctx context.Context, s *session) (any, error) {
+			return runPolicyClient(c, func(ctx context.Context, s *session) (any, error) {
 				p, err := path(s)
 				if err != nil {
 					return nil, err

@@ -168,4 +168,52 @@ func metadataFlag(dst map[string]any, values []string) error {
 // addMetadataFlag adds az's --metadata argument.
 func addMetadataFlag(c *cobra.Command, target *[]string) {
 	c.Flags().StringArrayVar(target, "metadata", nil, "metadata in space-separated KEY=VALUE pairs (or a JSON object)")
+	multiValue(c, "metadata")
+}
+
+// runPolicyClient runs a client command whose result is a policy object
+// (definition, set definition, assignment or exemption) or a list of them,
+// printed with its properties lifted to the top level as az prints them
+// (az policy … show: "displayName", "policyRule", "enforcementMode", … next
+// to "id" and "name"), so that --query and table output read the same
+// fields as in az.
+func runPolicyClient(c *cobra.Command, fn clientFunc) error {
+	return runClient(c, true, func(ctx context.Context, s *session) (any, error) {
+		v, err := fn(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		return flattenPolicy(v), nil
+	})
+}
+
+// flattenPolicy lifts the properties of a policy object, or of each object
+// in a list, to the top level; a property never replaces a top-level key.
+func flattenPolicy(v any) any {
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = flattenPolicy(e)
+		}
+		return out
+	case map[string]any:
+		props, ok := x["properties"].(map[string]any)
+		if !ok {
+			return x
+		}
+		out := make(map[string]any, len(x)+len(props))
+		for k, e := range x {
+			if k != "properties" {
+				out[k] = e
+			}
+		}
+		for k, e := range props {
+			if _, taken := out[k]; !taken {
+				out[k] = e
+			}
+		}
+		return out
+	}
+	return v
 }

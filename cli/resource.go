@@ -21,6 +21,7 @@ type resourceArgs struct {
 func (a *resourceArgs) register(c *cobra.Command) {
 	f := c.Flags()
 	f.StringArrayVar(&a.ids, "ids", nil, "one or more resource IDs; when given, the other identifying arguments must be left out")
+	multiValue(c, "ids")
 	f.StringVarP(&a.group, "resource-group", "g", "", "name of the resource group")
 	f.StringVar(&a.namespace, "namespace", "", "provider namespace, e.g. Microsoft.Storage")
 	f.StringVar(&a.parent, "parent", "", "parent path, e.g. 'servers/myserver'")

@@ -90,22 +90,23 @@ func TestPolicyObjects(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &def); err != nil {
 		t.Fatal(err)
 	}
-	props, _ := def["properties"].(map[string]any)
+	// az prints policy objects with their properties at the top level
+	props := def
 	md, _ := props["metadata"].(map[string]any)
-	if props["policyType"] != "Custom" || props["mode"] != "Indexed" || props["displayName"] != "Allowed locations" ||
+	if _, nested := def["properties"]; nested || props["policyType"] != "Custom" || props["mode"] != "Indexed" || props["displayName"] != "Allowed locations" ||
 		md["category"] != "General" || md["owner"] != "platform" {
 		t.Errorf("definition = %s", r.stdout)
 	}
 	mustRun(t, "policy", "definition", "update", "-n", "allowed-locations", "--description", "Only some regions", "-o", "none")
-	r = mustRun(t, "policy", "definition", "show", "-n", "allowed-locations", "--query", "properties.[description, mode]", "-o", "tsv")
+	r = mustRun(t, "policy", "definition", "show", "-n", "allowed-locations", "--query", "[description, mode]", "-o", "tsv")
 	if r.stdout != "Only some regions\nIndexed\n" {
 		t.Errorf("after update = %q", r.stdout)
 	}
-	r = mustRun(t, "policy", "definition", "show", "-n", mfaDefinition, "--query", "properties.[displayName, policyType]", "-o", "tsv")
+	r = mustRun(t, "policy", "definition", "show", "-n", mfaDefinition, "--query", "[displayName, policyType]", "-o", "tsv")
 	if r.stdout != mfaName+"\nBuiltIn\n" {
 		t.Errorf("built-in show = %q", r.stdout)
 	}
-	if r := mustRun(t, "policy", "definition", "list", "--query", "[?properties.policyType=='Custom'].name", "-o", "tsv"); r.stdout != "allowed-locations\n" {
+	if r := mustRun(t, "policy", "definition", "list", "--query", "[?policyType=='Custom'].name", "-o", "tsv"); r.stdout != "allowed-locations\n" {
 		t.Errorf("custom list = %q", r.stdout)
 	}
 
@@ -120,8 +121,8 @@ func TestPolicyObjects(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &asg); err != nil {
 		t.Fatal(err)
 	}
-	ap, _ := asg["properties"].(map[string]any)
-	if ap["enforcementMode"] != "DoNotEnforce" || !strings.HasSuffix(str(ap, "policyDefinitionId"), "/policySetDefinitions/guardrails") {
+	ap := asg
+	if ap["resourceGroup"] != "rg-x" || ap["enforcementMode"] != "DoNotEnforce" || !strings.HasSuffix(str(ap, "policyDefinitionId"), "/policySetDefinitions/guardrails") {
 		t.Errorf("assignment = %s", r.stdout)
 	}
 	if ns, _ := ap["notScopes"].([]any); len(ns) != 2 {
@@ -147,11 +148,11 @@ func TestPolicyObjects(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &ex); err != nil {
 		t.Fatal(err)
 	}
-	if ep, _ := ex["properties"].(map[string]any); ep["exemptionCategory"] != "Waiver" || !strings.EqualFold(str(ep, "policyAssignmentId"), assignmentID) {
+	if ep := ex; ep["exemptionCategory"] != "Waiver" || !strings.EqualFold(str(ep, "policyAssignmentId"), assignmentID) {
 		t.Errorf("exemption = %s", r.stdout)
 	}
 	mustRun(t, "policy", "exemption", "update", "-n", "waiver", "-g", "rg-x", "-e", "Mitigated", "-o", "none")
-	if r := mustRun(t, "policy", "exemption", "show", "-n", "waiver", "-g", "rg-x", "--query", "properties.exemptionCategory", "-o", "tsv"); r.stdout != "Mitigated\n" {
+	if r := mustRun(t, "policy", "exemption", "show", "-n", "waiver", "-g", "rg-x", "--query", "exemptionCategory", "-o", "tsv"); r.stdout != "Mitigated\n" {
 		t.Errorf("after update = %q", r.stdout)
 	}
 	if r := mustRun(t, "policy", "exemption", "list", "-g", "rg-x", "--query", "length(@)"); strings.TrimSpace(r.stdout) != "1" {

@@ -260,6 +260,7 @@ func newRoleAssignmentDeleteCommand() *cobra.Command {
 	}
 	f := c.Flags()
 	f.StringArrayVar(&ids, "ids", nil, "space-separated role assignment IDs")
+	multiValue(c, "ids")
 	f.StringVar(&assignee, "assignee", "", "object id of the principal")
 	f.StringVar(&role, "role", "", "role name, GUID or ID")
 	f.StringVar(&scope, "scope", "", "scope (default: the subscription)")

@@ -19,6 +19,13 @@ func TestRoleAssignments(t *testing.T) {
 	if r.stdout != "Contributor\nBuiltInRole\n" {
 		t.Errorf("role definition list = %q", r.stdout)
 	}
+	// az's table for role definition list: transform_definition_list
+	r = mustRun(t, "role", "definition", "list", "--name", "Reader", "-o", "table")
+	if want := "Name    Type                                     Description\n" +
+		"------  ---------------------------------------  " + strings.Repeat("-", 63) + "\n" +
+		"Reader  Microsoft.Authorization/roleDefinitions  View all resources, but does not allow you to make any changes.\n"; r.stdout != want {
+		t.Errorf("role definition list -o table:\n%s\nwant:\n%s", r.stdout, want)
+	}
 	r = mustRun(t, "identity", "user", "create", "-n", "alice", "-p", "alice-password-1", "--query", "properties.objectId", "-o", "tsv")
 	alice := strings.TrimSpace(r.stdout)
 	r = mustRun(t, "role", "assignment", "create", "--assignee-object-id", alice, "--assignee-principal-type", "User",

@@ -62,7 +62,7 @@ way Azure does, and serves ARM's REST API so that Azure clients work against it.
 // Main runs the command line with args and returns the process exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
 	root := NewRoot()
-	root.SetArgs(args)
+	root.SetArgs(spreadMultiValues(root, args))
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.Execute()

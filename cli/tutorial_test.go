@@ -58,7 +58,7 @@ func TestMFATutorial(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &a); err != nil {
 		t.Fatal(err)
 	}
-	if props, _ := a["properties"].(map[string]any); !strings.HasSuffix(str(props, "policyDefinitionId"), "/"+mfaDefinition) {
+	if !strings.HasSuffix(str(a, "policyDefinitionId"), "/"+mfaDefinition) {
 		t.Fatalf("assignment = %s", r.stdout)
 	}
 	r = mustRun(t, "policy", "assignment", "non-compliance-message", "create", "-n", "mfa-writes", "-m", mfaMessage)
@@ -92,7 +92,7 @@ func TestMFATutorial(t *testing.T) {
 		"--resource-selectors", `[{"name": "low-risk", "selectors": [{"kind": "resourceLocation", "in": ["eastus", "westus", "westeurope"]}]}]`)
 	mustRun(t, "policy", "assignment", "update", "-n", "mfa-writes", "-o", "none",
 		"--overrides", `[{"kind": "policyEffect", "value": "Deny", "selectors": [{"kind": "resourceLocation", "in": ["westeurope"]}]}]`)
-	r = mustRun(t, "policy", "assignment", "show", "-n", "mfa-writes", "--query", "properties.[nonComplianceMessages[0].message, overrides[0].value]", "-o", "tsv")
+	r = mustRun(t, "policy", "assignment", "show", "-n", "mfa-writes", "--query", "[nonComplianceMessages[0].message, overrides[0].value]", "-o", "tsv")
 	if r.stdout != mfaMessage+"\nDeny\n" { // az prints a list of scalars one per line
 		t.Errorf("the update lost the message or the override: %q", r.stdout)
 	}

@@ -18,6 +18,8 @@ var TableTransformers = map[string]TableTransformer{
 	"group list":    GroupListTable,
 	"resource list": ResourceListTable,
 	"account list":  AccountListTable,
+	// azure/cli/command_modules/role/commands.py
+	"role definition list": RoleDefinitionListTable,
 }
 
 // GroupListTable is az group list's transform_resource_group_list: one row
@@ -89,6 +91,21 @@ func AccountListTable(result any) any {
 			"TenantId", pyIndex(r, "tenantId"),
 			"State", state,
 			"IsDefault", pyIndex(r, "isDefault"),
+		))
+	}
+	return rows
+}
+
+// RoleDefinitionListTable is az role definition list's
+// transform_definition_list: Name (the roleName), Type (the resource type)
+// and Description.
+func RoleDefinitionListTable(result any) any {
+	var rows []any
+	for _, r := range pyIter(result) {
+		rows = append(rows, NewOrderedMap(
+			"Name", pyIndex(r, "roleName"),
+			"Type", pyIndex(r, "type"),
+			"Description", pyIndex(r, "description"),
 		))
 	}
 	return rows

@@ -25,6 +25,9 @@ type Options struct {
 	Color bool
 	// Transformer is the command's table transformer, nil if it has none.
 	Transformer TableTransformer
+	// ResourceGroups applies azure-cli core's result transform before the
+	// query (see AddResourceGroup), as az does for every command.
+	ResourceGroups bool
 }
 
 // Write applies opt.Query to result and prints it in opt.Format, exactly as
@@ -43,6 +46,9 @@ func Write(w io.Writer, result any, opt Options) error {
 	v, err := normalize(result)
 	if err != nil {
 		return fmt.Errorf("output: %w", err)
+	}
+	if opt.ResourceGroups {
+		AddResourceGroup(v)
 	}
 	queryActive := opt.Query != ""
 	if queryActive {
