@@ -64,7 +64,7 @@ func TestUsageErrorsGolden(t *testing.T) {
 		{"bad-exemption-category", []string{"policy", "exemption", "create", "-n", "e", "-a", "/x", "-e", "Forever"}},
 		{"bad-offset", []string{"monitor", "activity-log", "list", "--offset", "7x"}},
 		{"bad-start-time", []string{"monitor", "activity-log", "list", "--start-time", "yesterday"}},
-		{"assignee-not-guid", []string{"role", "assignment", "create", "--assignee", "alice", "--role", "Owner"}},
+		{"assignee-object-id-not-guid", []string{"role", "assignment", "create", "--assignee-object-id", "alice", "--role", "Owner"}},
 		{"identity-missing-data", []string{"identity", "user", "list", "--data", "/nonexistent/palisade-data"}},
 		{"stray-argument", []string{"group", "show", "-n", "rg", "extra"}},
 		{"value-after-list-ended", []string{"group", "create", "-n", "rg", "--tags", "a=b", "-l", "eastus", "c=d"}},

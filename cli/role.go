@@ -102,11 +102,13 @@ func newRoleAssignmentCreateCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "create",
 		Short: "Give a user, group or service principal a role at a scope",
-		Long: `Give a principal a role at a scope. The principal is named by its object id
-(--assignee-object-id, or a GUID given to --assignee): 'palisade identity user list' and
-'palisade identity sp list' show the object ids.`,
-		Example: `  palisade role assignment create --assignee-object-id $OID --assignee-principal-type User --role Contributor -g rg-demo
-  palisade role assignment create --assignee $OID --role "Resource Policy Contributor" --scope /subscriptions/$SUB`,
+		Long: `Give a principal a role at a scope. --assignee names it as az does: a user's sign-in
+name or UPN, a service principal's app id or display name, or an object id;
+--assignee-object-id takes an object id as is (a group's, for example). 'palisade identity user
+list' and 'palisade identity sp list' show them.`,
+		Example: `  palisade role assignment create --assignee alice --role Contributor --scope /subscriptions/$SUB
+  palisade role assignment create --assignee $APP_ID --role "Resource Policy Contributor" -g rg-demo
+  palisade role assignment create --assignee-object-id $OID --assignee-principal-type Group --role Reader -g rg-demo`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runClient(c, true, func(ctx context.Context, s *session) (any, error) {
@@ -114,8 +116,19 @@ func newRoleAssignmentCreateCommand() *cobra.Command {
 				if err := requireFlags("--assignee/--assignee-object-id", oid, "--role", role); err != nil {
 					return nil, err
 				}
-				if !guidPattern.MatchString(oid) {
-					return nil, usageErrorf("argument --assignee: '%s' is not an object id (a GUID); see 'palisade identity user list'", oid)
+				if assigneeOID != "" {
+					if !guidPattern.MatchString(oid) {
+						return nil, usageErrorf("argument --assignee-object-id: '%s' is not an object id (a GUID)", oid)
+					}
+				} else {
+					var typ string
+					var err error
+					if oid, typ, err = resolveAssignee(ctx, s, assignee); err != nil {
+						return nil, err
+					}
+					if principalType == "" {
+						principalType = typ
+					}
 				}
 				sc, err := roleScope(s, scope, group)
 				if err != nil {
@@ -156,8 +169,16 @@ func newRoleAssignmentCreateCommand() *cobra.Command {
 }
 
 // listRoleAssignments lists assignments at scope with their role names,
-// keeping those of assignee and role when given.
+// keeping those of assignee (named as --assignee names it) and role when
+// given.
 func listRoleAssignments(ctx context.Context, s *session, scope, assignee, role string) ([]any, error) {
+	if assignee != "" {
+		oid, _, err := resolveAssignee(ctx, s, assignee)
+		if err != nil {
+			return nil, err
+		}
+		assignee = oid
+	}
 	items, err := s.arm.List(ctx, scope+authzProvider+"roleAssignments", url.Values{"api-version": {roleAPIVersion}}, 0)
 	if err != nil {
 		return nil, err
@@ -205,7 +226,7 @@ func newRoleAssignmentListCommand() *cobra.Command {
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&assignee, "assignee", "", "only assignments of this object id")
+	f.StringVar(&assignee, "assignee", "", "only assignments of this principal (sign-in name, app id or object id)")
 	f.StringVar(&role, "role", "", "only assignments of this role")
 	f.StringVar(&scope, "scope", "", "scope (default: the subscription)")
 	f.StringVarP(&group, "resource-group", "g", "", "resource group (the scope becomes that group)")

@@ -60,8 +60,39 @@ func TestRoleAssignments(t *testing.T) {
 	mustRun(t, "group", "update", "-n", "rg-rbac", "--tags", "x=y", "-o", "none")
 	t.Setenv("PALISADE_CONFIG_DIR", admin)
 
+	// --assignee takes a sign-in name, a UPN or a service principal's app id, as az's does
+	// (https://learn.microsoft.com/cli/azure/role/assignment#az-role-assignment-create).
+	r = mustRun(t, "identity", "sp", "create", "-n", "deployer", "--query", "appId", "-o", "tsv")
+	appID := strings.TrimSpace(r.stdout)
+	r = mustRun(t, "identity", "sp", "list", "--query", "[?properties.appId=='"+appID+"'].properties.objectId | [0]", "-o", "tsv")
+	spOID := strings.TrimSpace(r.stdout)
+	for _, tc := range []struct{ assignee, role, oid, typ string }{
+		{"alice", "Owner", alice, "User"},
+		{"Alice@palisade.local", "User Access Administrator", alice, "User"},
+		{appID, "Reader", spOID, "ServicePrincipal"},
+		{"deployer", "Resource Policy Contributor", spOID, "ServicePrincipal"},
+	} {
+		r = mustRun(t, "role", "assignment", "create", "--assignee", tc.assignee, "--role", tc.role, "-g", "rg-rbac",
+			"--query", "[principalId, principalType]", "-o", "tsv")
+		if r.stdout != tc.oid+"\n"+tc.typ+"\n" {
+			t.Errorf("--assignee %s: %q, want %s %s", tc.assignee, r.stdout, tc.oid, tc.typ)
+		}
+	}
+	if r := pal(t, "role", "assignment", "create", "--assignee", "nobody", "--role", "Reader", "-g", "rg-rbac"); r.code != 2 ||
+		!strings.Contains(r.stderr, "no user or service principal 'nobody'") {
+		t.Errorf("unknown assignee: %+v", r)
+	}
+
+	for _, role := range []string{"Owner", "User Access Administrator"} {
+		mustRun(t, "role", "assignment", "delete", "--assignee", "alice", "--role", role, "-g", "rg-rbac")
+	}
+	mustRun(t, "role", "assignment", "delete", "--assignee", "deployer", "--role", "Resource Policy Contributor", "-g", "rg-rbac")
+	mustRun(t, "role", "assignment", "delete", "--assignee", appID, "--role", "Reader", "-g", "rg-rbac")
 	mustRun(t, "role", "assignment", "delete", "--assignee", alice, "--role", "Contributor", "-g", "rg-rbac")
 	mustRun(t, "role", "assignment", "delete", "--assignee", alice, "--role", "Reader", "-g", "rg-rbac")
+	if r := mustRun(t, "role", "assignment", "list", "-g", "rg-rbac", "--assignee", appID); strings.TrimSpace(r.stdout) != "[]" {
+		t.Errorf("service principal's after delete = %q", r.stdout)
+	}
 	if r := mustRun(t, "role", "assignment", "list", "-g", "rg-rbac", "--assignee", alice); strings.TrimSpace(r.stdout) != "[]" {
 		t.Errorf("after delete = %q", r.stdout)
 	}
