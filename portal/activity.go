@@ -132,13 +132,24 @@ func decodeEvents(raws []json.RawMessage, q eventQuery) ([]*eventRow, error) {
 		if pol := e.Properties["policies"]; pol != "" {
 			var list []struct {
 				AssignmentID   string `json:"policyAssignmentId"`
-				AssignmentName string `json:"policyAssignmentDisplayName"`
+				DisplayName    string `json:"policyAssignmentDisplayName"`
+				Name           string `json:"policyAssignmentName"`
 				DefinitionName string `json:"policyDefinitionDisplayName"`
 				Effect         string `json:"policyDefinitionEffect"`
 			}
 			if json.Unmarshal([]byte(pol), &list) == nil {
 				for _, l := range list {
-					row.Assignments = append(row.Assignments, policyRef(l))
+					// An assignment without a display name shows its name, as
+					// Azure's portal does.
+					name := l.DisplayName
+					if name == "" {
+						name = l.Name
+					}
+					if name == "" {
+						name = l.AssignmentID[strings.LastIndex(l.AssignmentID, "/")+1:]
+					}
+					row.Assignments = append(row.Assignments, policyRef{AssignmentID: l.AssignmentID, AssignmentName: name,
+						DefinitionName: l.DefinitionName, Effect: l.Effect})
 				}
 			}
 		}
