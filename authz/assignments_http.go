@@ -266,6 +266,13 @@ func (h *Handlers) writeAssignment(ctx context.Context, tx store.Tx, c Call, req
 				"Tenant ID, application ID, principal ID, and scope are not allowed to be updated.")
 		}
 		status = http.StatusOK
+	} else if taken, err := nameTakenElsewhere(ctx, tx, c.ID); err != nil {
+		return 0, nil, err
+	} else if taken {
+		// Names are unique in the tenant: a PUT of a name used at another
+		// scope is an attempt to move that assignment.
+		return 0, nil, errorf(http.StatusBadRequest, "RoleAssignmentUpdateNotPermitted",
+			"Tenant ID, application ID, principal ID, and scope are not allowed to be updated.")
 	} else if dup, err := duplicateAssignment(ctx, tx, scope.Key(), req.principalID, req.roleName); err != nil {
 		return 0, nil, err
 	} else if dup {
@@ -317,6 +324,22 @@ func emptyToNil(s *string) *string {
 		return nil
 	}
 	return s
+}
+
+// nameTakenElsewhere reports whether a role assignment with id's name
+// (a GUID, unique in the tenant) exists at another scope.
+func nameTakenElsewhere(ctx context.Context, tx store.Tx, id armid.ID) (bool, error) {
+	docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{roleAssignmentDocType}})
+	if err != nil {
+		return false, err
+	}
+	key := id.Key()
+	for _, d := range docs {
+		if strings.EqualFold(d.Name, id.Name()) && d.Key != key {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // duplicateAssignment reports whether the principal already holds the role

@@ -52,12 +52,12 @@ func definitionAt(d *RoleDefinition, scope string) *RoleDefinition {
 	return &c
 }
 
-// visibleAt reports whether a custom role is usable at or below scope: one
-// of its assignable scopes is the scope, above it or below it.
-func visibleAt(hs *Snapshot, d *RoleDefinition, target string) bool {
+// visibleAt reports whether a custom role is usable at scope: one of its
+// assignable scopes is the scope or above it, or, with andBelow, below it.
+func visibleAt(hs *Snapshot, d *RoleDefinition, target string, andBelow bool) bool {
 	for _, s := range d.Properties.AssignableScopes {
 		above, below := related(hs, scopeKey(s), target)
-		if above || below {
+		if above || andBelow && below {
 			return true
 		}
 	}
@@ -86,7 +86,7 @@ func (h *Handlers) getDefinition(w http.ResponseWriter, c Call) error {
 		if err != nil {
 			return err
 		}
-		if visibleAt(hs, &rd, scopeKey(scope)) {
+		if visibleAt(hs, &rd, scopeKey(scope), true) {
 			out = definitionAt(&rd, scope)
 		}
 		return nil
@@ -283,7 +283,11 @@ func (h *Handlers) deleteDefinition(w http.ResponseWriter, c Call) error {
 }
 
 // listDefinitions answers the collection GET: the built-in roles and the
-// custom roles usable at the scope.
+// custom roles assignable at the scope or above it; with atScopeAndBelow()
+// also those assignable only below it. At the tenant root the list holds
+// every custom role of the directory (RoleDefinitions_List in
+// authorization-RoleDefinitionsCalls.json, 2022-04-01; "List custom roles"
+// in https://learn.microsoft.com/azure/role-based-access-control/custom-roles-rest).
 func (h *Handlers) listDefinitions(w http.ResponseWriter, c Call) error {
 	f, e := filterOf(c.HTTP)
 	if e != nil {
@@ -294,6 +298,8 @@ func (h *Handlers) listDefinitions(w http.ResponseWriter, c Call) error {
 			"The $filter '%s' is invalid: role definitions can be filtered by roleName eq '{name}', type eq '{type}' and atScopeAndBelow().", c.HTTP.URL.Query().Get("$filter"))
 	}
 	scope := c.ID.String()
+	target := scopeKey(scope)
+	andBelow := f.AtScopeAndBelow || target == "/"
 	ctx := c.HTTP.Context()
 	var list []*RoleDefinition
 	if f.RoleType == "" || strings.EqualFold(f.RoleType, BuiltInRole) {
@@ -314,7 +320,7 @@ func (h *Handlers) listDefinitions(w http.ResponseWriter, c Call) error {
 				if err := json.Unmarshal(d.Body, &rd); err != nil {
 					return fmt.Errorf("decode role definition %s: %w", d.ID, err)
 				}
-				if visibleAt(hs, &rd, scopeKey(scope)) {
+				if visibleAt(hs, &rd, target, andBelow) {
 					list = append(list, &rd)
 				}
 			}
