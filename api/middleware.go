@@ -8,9 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net/http"
 	"strings"
-	"sync/atomic"
 
 	"github.com/palisade/palisade/identity"
 )
@@ -50,22 +50,14 @@ type Verifier interface {
 	Verify(ctx context.Context, rawToken string) (*identity.Principal, error)
 }
 
-// requestIDBase and requestIDCounter make request ids: a random 128-bit
-// base fixed at start, with a counter added to its last 64 bits. Ids are
-// unique per process without a system call per request; they are not
-// secret and never name an object (see newGUID for that).
-var (
-	requestIDBase    [16]byte
-	requestIDCounter atomic.Uint64
-)
-
-func init() { _, _ = rand.Read(requestIDBase[:]) }
-
-// newRequestID returns a GUID for x-ms-request-id.
+// newRequestID returns a GUID for x-ms-request-id: random like ARM's, from
+// the runtime's fast per-thread generator (math/rand/v2) rather than the
+// operating system's, as request ids are not secret and never name an
+// object (see newGUID for that).
 func newRequestID() string {
-	b := requestIDBase
-	n := requestIDCounter.Add(1) + binary.BigEndian.Uint64(b[8:])
-	binary.BigEndian.PutUint64(b[8:], n)
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], mrand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], mrand.Uint64())
 	return formatGUID(b)
 }
 

@@ -183,6 +183,10 @@ func TestRequestIDs(t *testing.T) {
 	if len(id1) != 36 || id1 == id2 || r2.Header.Get("x-ms-correlation-request-id") == "" {
 		t.Errorf("request ids %q %q", id1, id2)
 	}
+	// Random, as ARM's are, not a visible sequence.
+	if id1[:18] == id2[:18] || id1[24:32] == id2[24:32] {
+		t.Errorf("request ids %q and %q look sequential", id1, id2)
+	}
 	// Object ids are random, not derived from the request-id sequence.
 	r3 := a.do(t, "PUT", "/providers/Microsoft.Subscription/aliases/s2?api-version=2021-10-01", `{"properties":{"displayName":"S2"}}`)
 	sub, _ := r3.Body["properties"].(map[string]any)["subscriptionId"].(string)
