@@ -238,7 +238,7 @@ func (s *Service) grantPassword(w http.ResponseWriter, r *http.Request) *oauthEr
 	case creq.requiresMFA():
 		e := mfaRequiredError(false, resource)
 		if !u.HasTOTP() {
-			e = invalidGrant(aadMFAEnrollRequired, "The user is required to use multi-factor authentication to access '%s' but has no authenticator registered.", resource)
+			e = invalidGrant(aadMFAEnrollRequired, "The user is required to use multi-factor authentication to access '%s' but has no authenticator registered. Register one by signing in to the portal, or ask an administrator to enrol one.", resource)
 			e.suberror = "basic_action"
 		}
 		s.recordUserFailure(ctx, u.Name, u, meta, e)

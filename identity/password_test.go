@@ -67,6 +67,10 @@ func TestPasswordGrantAMR(t *testing.T) {
 				if !strings.HasPrefix(body["error_description"].(string), "AADSTS") {
 					t.Errorf("description %q lacks AADSTS prefix", body["error_description"])
 				}
+				// A user with no authenticator is told where to get one.
+				if tc.errorCode == 50079 && !strings.Contains(body["error_description"].(string), "Register one by signing in to the portal") {
+					t.Errorf("description %q does not say how to register an authenticator", body["error_description"])
+				}
 				for _, k := range []string{"timestamp", "trace_id", "correlation_id"} {
 					if body[k] == nil {
 						t.Errorf("error body lacks %s", k)
