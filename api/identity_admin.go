@@ -250,7 +250,18 @@ func (a *IdentityAdmin) userAction(w http.ResponseWriter, req *Request, action s
 		return nil
 	case "confirmmfa":
 		if err := a.svc.ConfirmTOTP(ctx, name, in.Code); err != nil {
-			return Errorf(http.StatusBadRequest, "InvalidVerificationCode", "The verification code was not accepted: %v", err)
+			switch {
+			case errors.Is(err, identity.ErrTOTPInvalid):
+				return Errorf(http.StatusBadRequest, "InvalidVerificationCode",
+					"The verification code is not valid for user '%s': enter the code the authenticator app shows now.", name)
+			case errors.Is(err, identity.ErrTOTPReplayed):
+				return Errorf(http.StatusBadRequest, "InvalidVerificationCode",
+					"The verification code was already used for user '%s': wait for the next code.", name)
+			case errors.Is(err, identity.ErrNoTOTPEnrolment):
+				return Errorf(http.StatusBadRequest, "InvalidVerificationCode",
+					"User '%s' has no authenticator enrolment in progress: start one with enrollMfa first.", name)
+			}
+			return err
 		}
 	case "removemfa":
 		if err := a.svc.RemoveTOTP(ctx, name); err != nil {

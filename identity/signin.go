@@ -139,7 +139,7 @@ func (s *Service) checkSecondFactor(ctx context.Context, u *User, code string, m
 	if err := s.checkTOTP(ctx, u.ObjectID, u.TOTPSecret, code); err != nil {
 		s.noteFailure(ctx, u.Name)
 		desc := "Authentication failed during strong authentication request: the verification code is not valid."
-		if errors.Is(err, errTOTPReplayed) {
+		if errors.Is(err, ErrTOTPReplayed) {
 			desc = "Authentication failed during strong authentication request: the verification code has already been used."
 		}
 		e := invalidGrant(aadStrongAuthFailed, "%s", desc)

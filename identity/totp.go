@@ -112,7 +112,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, name, code string) error {
 		return fmt.Errorf("confirm totp for %q: %w", name, err)
 	}
 	if u.PendingTOTPSecret == "" {
-		return fmt.Errorf("confirm totp for %q: no enrolment in progress", name)
+		return fmt.Errorf("confirm totp for %q: %w", name, ErrNoTOTPEnrolment)
 	}
 	if err := s.checkTOTP(ctx, u.ObjectID, u.PendingTOTPSecret, code); err != nil {
 		return fmt.Errorf("confirm totp for %q: %w", name, err)
@@ -137,10 +137,13 @@ func (s *Service) RemoveTOTP(ctx context.Context, name string) error {
 	return nil
 }
 
-// Errors returned by checkTOTP.
+// Errors of TOTP checks (ConfirmTOTP wraps them).
 var (
-	errTOTPInvalid  = errors.New("invalid verification code")
-	errTOTPReplayed = errors.New("verification code already used")
+	ErrTOTPInvalid  = errors.New("invalid verification code")
+	ErrTOTPReplayed = errors.New("verification code already used")
+	// ErrNoTOTPEnrolment is ConfirmTOTP's error for a user with no
+	// enrolment in progress.
+	ErrNoTOTPEnrolment = errors.New("no enrolment in progress")
 )
 
 // checkTOTP verifies code against secret at the current time, accepting one
@@ -149,7 +152,7 @@ var (
 func (s *Service) checkTOTP(ctx context.Context, userID, secret, code string) error {
 	code = strings.TrimSpace(code)
 	if len(code) != int(totpDigits) {
-		return errTOTPInvalid
+		return ErrTOTPInvalid
 	}
 	s.totpMu.Lock()
 	defer s.totpMu.Unlock()
@@ -166,7 +169,7 @@ func (s *Service) checkTOTP(ctx context.Context, userID, secret, code string) er
 		}
 		key := userID + ":" + strconv.FormatInt(step, 10)
 		if _, err := s.cfg.Values.Get(ctx, "totp-used", key); err == nil {
-			return errTOTPReplayed
+			return ErrTOTPReplayed
 		}
 		// the step stays burnt until it can no longer match
 		expires := time.Unix((step+totpSkew+1)*totpPeriod, 0)
@@ -175,7 +178,7 @@ func (s *Service) checkTOTP(ctx context.Context, userID, secret, code string) er
 		}
 		return nil
 	}
-	return errTOTPInvalid
+	return ErrTOTPInvalid
 }
 
 // decodeBase32 decodes a TOTP seed written in base32, tolerating lower case,

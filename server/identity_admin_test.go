@@ -34,6 +34,16 @@ func TestIdentityAdminAPI(t *testing.T) {
 		t.Fatalf("enrol: %d %v", status, body)
 	}
 	code, _ := totp.GenerateCode(secret, r.clock.Now())
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	// A wrong code says what to do, without internal detail.
+	status, _, body = r.raw(t, "POST", base+"/confirmMfa?api-version=2024-01-01", tok, `{"code":"`+wrong+`"}`)
+	if e, _ := body["error"].(map[string]any); status != 400 || e["code"] != "InvalidVerificationCode" ||
+		e["message"] != "The verification code is not valid for user 'alice': enter the code the authenticator app shows now." {
+		t.Errorf("wrong code: %d %v", status, body)
+	}
 	status, _, body = r.raw(t, "POST", base+"/confirmMfa?api-version=2024-01-01", tok, `{"code":"`+code+`"}`)
 	if status != 200 || body["properties"].(map[string]any)["mfaEnabled"] != true {
 		t.Fatalf("confirm: %d %v", status, body)
