@@ -64,11 +64,12 @@ func (p *Portal) overview(w http.ResponseWriter, r *http.Request, se *session) {
 }
 
 // loadCompliance asks Policy Insights for the subscription's summary; the
-// tile says so when no compliance results exist yet.
+// tile says so when no compliance results exist yet (the server has no
+// compliance scans yet: the activity log holds every audit and refusal).
 func (p *Portal) loadCompliance(ctx context.Context, token, sub string) (*complianceSummary, string) {
 	resp, err := p.call(ctx, token, http.MethodPost, "/subscriptions/"+sub+"/providers/Microsoft.PolicyInsights/policyStates/latest/summarize?api-version=2019-10-01", []byte("{}"))
 	if err != nil || !resp.OK() {
-		return nil, "No compliance results yet: they appear here after the first compliance evaluation."
+		return nil, noCompliance
 	}
 	var s struct {
 		Value []struct {
@@ -79,11 +80,14 @@ func (p *Portal) loadCompliance(ctx context.Context, token, sub string) (*compli
 		} `json:"value"`
 	}
 	if json.Unmarshal(resp.Body, &s) != nil || len(s.Value) == 0 {
-		return nil, "No compliance results yet: they appear here after the first compliance evaluation."
+		return nil, noCompliance
 	}
 	res := s.Value[0].Results
 	return &complianceSummary{NonCompliantResources: res.NonCompliantResources, NonCompliantPolicies: res.NonCompliantPolicies}, ""
 }
+
+// noCompliance is the compliance tile's text without a summary.
+const noCompliance = "No compliance results yet: this server does not run compliance scans; the policy events below list every audit and refusal."
 
 // definitionsData is the Definitions blade.
 type definitionsData struct {
