@@ -213,7 +213,11 @@ func DefinitionFromValue(v any, opts Options) (*Definition, error) {
 		d.ID, d.Name = "", ""
 	}
 	p := object(props)
+	checkKnownProperties(props, base, "a policy definition", &errs, definitionProperties...)
 	d.decodeCommon(p, base, &errs)
+	if !d.builtIn() {
+		checkCount(p, base, "parameters", len(d.Parameters), MaxDefinitionParameters, &errs)
+	}
 	d.mode = canonicalMode(d.Mode)
 	if pr, ok := p.get("policyRule"); ok {
 		rulePath := childPath(base, p.key("policyRule"))
@@ -227,6 +231,7 @@ func DefinitionFromValue(v any, opts Options) (*Definition, error) {
 				d.typeGuard = computeTypeGuard(rm)
 			} else {
 				checkRuleShape(rm, rulePath, &errs)
+				checkParameterRefs(rm, rulePath, d.Parameters, &errs)
 			}
 		}
 	} else {
@@ -279,6 +284,31 @@ func (d *Definition) decodeCommon(p object, base string, errs *errorList) {
 	d.Version, d.Versions = decodeVersions(p, base, errs)
 	pv, _ := p.get("parameters")
 	d.Parameters = decodeParameters(pv, childPath(base, p.key("parameters")), strict, errs)
+}
+
+// definitionProperties are the members of a definition's properties
+// (PolicyDefinitionProperties in the REST API specification, Azure/azure-rest-api-specs
+// specification/resources/resource-manager/Microsoft.Authorization/policy/models.tsp).
+var definitionProperties = []string{
+	"policyType", "mode", "displayName", "description", "policyRule", "metadata", "parameters",
+	"version", "versions", "externalEvaluationEnforcementSettings",
+}
+
+// Limits on what users create, from
+// https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits#azure-policy-limits.
+// Azure's own library exceeds the first (built-ins with 22 parameters), so the limits are applied
+// to custom definitions and initiatives only.
+const (
+	MaxDefinitionParameters = 20   // parameters of a policy definition
+	MaxSetParameters        = 400  // parameters of an initiative
+	MaxSetMembers           = 1000 // policy definitions in an initiative
+)
+
+// checkCount reports a list or object property with more than max entries.
+func checkCount(p object, base, name string, n, max int, errs *errorList) {
+	if n > max {
+		errs.add(childPath(base, p.key(name)), "%s has %d entries (the limit is %d)", name, n, max)
+	}
 }
 
 // builtIn reports whether the document belongs to Azure's (or Palisade's) own library.

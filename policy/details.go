@@ -33,6 +33,13 @@ func requireDetails(effects []Effect, path string, errs *errorList) {
 func decodeDetails(v any, path string, effects []Effect, params Parameters, opts Options, errs *errorList) *Details {
 	d := &Details{Raw: v}
 	if arr, ok := v.([]any); ok {
+		// Only append takes a list; the others read named properties of an object.
+		for _, e := range []Effect{EffectModify, EffectAuditIfNotExists, EffectDeployIfNotExists, EffectDenyAction, EffectAuditAction} {
+			if hasEffect(effects, e) {
+				errs.add(path, "the effect '%s' needs 'details' to be an object, got an array", e)
+				break
+			}
+		}
 		// append takes a list of {field, value}.
 		for i, e := range arr {
 			ep := indexPath(path, i)
@@ -59,6 +66,11 @@ func decodeDetails(v any, path string, effects []Effect, params Parameters, opts
 	if !ok {
 		errs.add(path, "details must be an object (or, for append, an array), got %s", expr.TypeName(v))
 		return d
+	}
+	if hasEffect(effects, EffectAppend) {
+		// https://learn.microsoft.com/azure/governance/policy/concepts/effect-append: the
+		// details of append are an array of field/value pairs.
+		errs.add(path, "the effect 'append' needs 'details' to be an array of {\"field\", \"value\"} entries, got an object")
 	}
 	o := object(obj)
 	d.Type = o.str("type")
@@ -252,4 +264,89 @@ func eachExpression(v any, path string, fn func(s, path string)) {
 			eachExpression(x[k], childPath(path, k), fn)
 		}
 	}
+}
+
+// checkParameterRefs reports [parameters('name')] calls inside v that name a parameter the
+// definition does not declare; Azure refuses such a definition when it is created ("undefined
+// parameter … which is used in the policy rule"). The template of a deployIfNotExists deployment
+// is skipped: its parameters() calls name the template's own parameters. Expressions that do not
+// parse are left to the checks that own them.
+func checkParameterRefs(v any, path string, params Parameters, errs *errorList) {
+	switch x := v.(type) {
+	case string:
+		if !expr.IsExpression(x) {
+			return
+		}
+		e, err := expr.Parse(x, expr.Template)
+		if err != nil {
+			return
+		}
+		expr.Walk(e.Root(), func(n expr.Node) bool {
+			call, ok := n.(*expr.Call)
+			if !ok || !strings.EqualFold(call.Name, "parameters") || len(call.Args) != 1 {
+				return true
+			}
+			if lit, ok := call.Args[0].(*expr.Literal); ok {
+				if name, ok := lit.Value.(string); ok {
+					if _, declared := params.Get(name); !declared {
+						errs.add(path, "the expression refers to parameter '%s', which the definition does not declare", name)
+					}
+				}
+			}
+			return true
+		})
+	case []any:
+		for i, e := range x {
+			checkParameterRefs(e, indexPath(path, i), params, errs)
+		}
+	case map[string]any:
+		for _, k := range sortedKeys(x) {
+			if strings.EqualFold(k, "deployment") {
+				checkDeploymentParameterRefs(x[k], childPath(path, k), params, errs)
+				continue
+			}
+			checkParameterRefs(x[k], childPath(path, k), params, errs)
+		}
+	}
+}
+
+// checkDeploymentParameterRefs is checkParameterRefs for a deployment: everything but
+// properties.template.
+func checkDeploymentParameterRefs(v any, path string, params Parameters, errs *errorList) {
+	dep, ok := v.(map[string]any)
+	if !ok {
+		checkParameterRefs(v, path, params, errs)
+		return
+	}
+	for _, k := range sortedKeys(dep) {
+		kp := childPath(path, k)
+		props, isObj := dep[k].(map[string]any)
+		if !strings.EqualFold(k, "properties") || !isObj {
+			checkParameterRefs(dep[k], kp, params, errs)
+			continue
+		}
+		for _, pk := range sortedKeys(props) {
+			if strings.EqualFold(pk, "template") {
+				continue
+			}
+			checkParameterRefs(props[pk], childPath(kp, pk), params, errs)
+		}
+	}
+}
+
+// checkDetailsParameterRefs is checkParameterRefs for then.details of a compiled rule, whose
+// existenceCondition the condition compiler has already checked.
+func checkDetailsParameterRefs(v any, path string, params Parameters, errs *errorList) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		checkParameterRefs(v, path, params, errs)
+		return
+	}
+	rest := make(map[string]any, len(m))
+	for k, e := range m {
+		if !strings.EqualFold(k, "existenceCondition") {
+			rest[k] = e
+		}
+	}
+	checkParameterRefs(rest, path, params, errs)
 }

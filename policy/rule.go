@@ -168,6 +168,9 @@ func decodeThen(v any, path string, params Parameters, opts Options, errs *error
 		t.effectExpr = e
 		t.effectParam, _ = wholeParameterRef(e)
 		t.PossibleEffects = possibleEffects(e, params, effPath, errs)
+		if t.effectParam == "" {
+			checkParameterRefs(es, effPath, params, errs)
+		}
 	} else {
 		eff, known := ParseEffect(es)
 		if !known {
@@ -179,6 +182,7 @@ func decodeThen(v any, path string, params Parameters, opts Options, errs *error
 	}
 	if dv, ok := o.get("details"); ok {
 		t.Details = decodeDetails(dv, childPath(path, o.key("details")), t.PossibleEffects, params, opts, errs)
+		checkDetailsParameterRefs(dv, childPath(path, o.key("details")), params, errs)
 	} else {
 		requireDetails(t.PossibleEffects, path, errs)
 	}

@@ -73,6 +73,9 @@ func SetDefinitionFromValue(v any) (*SetDefinition, error) {
 	}
 	var common Definition
 	p := object(props)
+	// PolicySetDefinitionProperties in the REST API specification; a mode is reported below.
+	checkKnownProperties(props, base, "an initiative", &errs, "policyType", "displayName", "description", "metadata",
+		"parameters", "policyDefinitions", "policyDefinitionGroups", "version", "versions", "mode")
 	common.decodeCommon(p, base, &errs)
 	if _, ok := p.get("mode"); ok {
 		errs.add(childPath(base, p.key("mode")), "an initiative has no mode; its member definitions do")
@@ -81,6 +84,10 @@ func SetDefinitionFromValue(v any) (*SetDefinition, error) {
 	s.Metadata, s.Version, s.Versions, s.Parameters = common.Metadata, common.Version, common.Versions, common.Parameters
 	s.PolicyDefinitionGroups = decodeGroups(p, base, &errs)
 	s.PolicyDefinitions = decodeReferences(p, base, s.Parameters, s.PolicyDefinitionGroups, &errs)
+	if !common.builtIn() {
+		checkCount(p, base, "parameters", len(s.Parameters), MaxSetParameters, &errs)
+		checkCount(p, base, "policyDefinitions", len(s.PolicyDefinitions), MaxSetMembers, &errs)
+	}
 	if err := errs.errs.Err(); err != nil {
 		return nil, err
 	}
@@ -106,6 +113,7 @@ func decodeGroups(p object, base string, errs *errorList) []DefinitionGroup {
 			continue
 		}
 		o := object(m)
+		checkKnownProperties(m, indexPath(path, i), "a policy definition group", errs, "name", "displayName", "category", "description", "additionalMetadataId")
 		g := DefinitionGroup{Name: o.str("name"), DisplayName: o.str("displayName"), Category: o.str("category"),
 			Description: o.str("description"), AdditionalMetadataID: o.str("additionalMetadataId")}
 		if g.Name == "" {
@@ -142,6 +150,10 @@ func decodeReferences(p object, base string, params Parameters, groups []Definit
 			continue
 		}
 		o := object(m)
+		// latestDefinitionVersion and effectiveDefinitionVersion are read-only: Azure returns them,
+		// so a document read back and written again carries them.
+		checkKnownProperties(m, ep, "a policy definition reference", errs, "policyDefinitionId", "policyDefinitionReferenceId",
+			"definitionVersion", "parameters", "groupNames", "latestDefinitionVersion", "effectiveDefinitionVersion")
 		r := DefinitionReference{
 			PolicyDefinitionID:          o.str("policyDefinitionId"),
 			PolicyDefinitionReferenceID: o.str("policyDefinitionReferenceId"),
@@ -268,4 +280,54 @@ func DetectKind(v any) Kind {
 		return KindSetDefinition
 	}
 	return KindUnknown
+}
+
+// CheckMemberParameters validates the values the initiative passes to its member i, given the
+// member's definition, as Azure does when the initiative is saved: a literal value must have
+// the member parameter's type and be one of its allowedValues (PolicyParameterValueNotAllowed),
+// and a value that is exactly [parameters('p')] must be valid for the member parameter with the
+// initiative parameter p's default (InvalidPolicyParameters: "the default value of a policy set
+// parameter referenced by policy definition … was not valid for that policy definition").
+// Other expressions are resolved at assignment. Paths are as in the full-resource layout.
+func (s *SetDefinition) CheckMemberParameters(i int, d *Definition) error {
+	if i < 0 || i >= len(s.PolicyDefinitions) || d == nil {
+		return nil
+	}
+	var errs errorList
+	r := s.PolicyDefinitions[i]
+	base := indexPath("properties.policyDefinitions", i) + ".parameters"
+	for _, name := range sortedKeys(r.Parameters) {
+		mp, ok := d.Parameters.Get(name)
+		if !ok {
+			continue // the caller reports names the definition does not have
+		}
+		entry, _ := r.Parameters[name].(map[string]any)
+		v, ok := object(entry).get("value")
+		if !ok {
+			continue
+		}
+		vp := childPath(childPath(base, name), "value")
+		str, isStr := v.(string)
+		if !isStr || !expr.IsExpression(str) {
+			if err := mp.Check(v); err != nil {
+				errs.add(vp, "%v", err)
+			}
+			continue
+		}
+		e, err := expr.Parse(str)
+		if err != nil {
+			continue
+		}
+		ref, whole := wholeParameterRef(e)
+		if !whole {
+			continue
+		}
+		sp, ok := s.Parameters.Get(ref)
+		if ok && sp.HasDefault {
+			if err := mp.Check(sp.DefaultValue); err != nil {
+				errs.add(vp, "the default value of initiative parameter '%s' is not valid for parameter '%s': %v", ref, name, err)
+			}
+		}
+	}
+	return errs.errs.Err()
 }

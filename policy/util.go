@@ -118,3 +118,21 @@ func render(v any) string {
 	}
 	return string(b)
 }
+
+// checkKnownProperties reports properties of obj that are none of known (compared
+// case-insensitively). Azure reads policy documents strictly and refuses a property it has no
+// member for ("Could not find member 'name' on object of type 'PolicyDefinitionProperties'").
+func checkKnownProperties(obj map[string]any, path, typeName string, errs *errorList, known ...string) {
+	for _, k := range sortedKeys(obj) {
+		found := false
+		for _, n := range known {
+			if strings.EqualFold(k, n) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			errs.add(childPath(path, k), "unknown property '%s': %s has %s", k, typeName, strings.Join(known, ", "))
+		}
+	}
+}
