@@ -145,6 +145,11 @@ func (p *PolicyHandlers) putAssignment(w http.ResponseWriter, req *Request, patc
 	if props == nil {
 		return invalidContent("The request content was invalid and could not be deserialized: 'properties' is required.")
 	}
+	if patched == nil {
+		if err := checkPropertyAPIVersions(req, typePolicyAssignment, props); err != nil {
+			return err
+		}
+	}
 	a, err := policy.AssignmentFromValue(top)
 	if err != nil {
 		return validationError("policy assignment", req.ID.Name(), err)
@@ -255,6 +260,11 @@ func (p *PolicyHandlers) patchAssignment(w http.ResponseWriter, req *Request) er
 	var patch map[string]any
 	if err := decodeStrict(req.Body, &patch); err != nil {
 		return err
+	}
+	if pp, ok := patch["properties"].(map[string]any); ok {
+		if err := checkPropertyAPIVersions(req, typePolicyAssignment, pp); err != nil {
+			return err
+		}
 	}
 	ctx := req.HTTP.Context()
 	var stored map[string]any

@@ -113,6 +113,9 @@ func (p *PolicyHandlers) putDefinition(w http.ResponseWriter, req *Request) erro
 	if err != nil {
 		return err
 	}
+	if err := checkPropertyAPIVersions(req, typePolicyDefinition, props); err != nil {
+		return err
+	}
 	switch t, _ := props["policyType"].(string); {
 	case t == "", strings.EqualFold(t, "Custom"), strings.EqualFold(t, "NotSpecified"):
 		props["policyType"] = "Custom"

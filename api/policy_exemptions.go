@@ -45,6 +45,9 @@ func (p *PolicyHandlers) putExemption(w http.ResponseWriter, req *Request) error
 	if err != nil {
 		return err
 	}
+	if err := checkPropertyAPIVersions(req, typePolicyExemption, props); err != nil {
+		return err
+	}
 	return p.storeExemption(w, req, props, false)
 }
 
@@ -55,6 +58,11 @@ func (p *PolicyHandlers) patchExemption(w http.ResponseWriter, req *Request) err
 	var patch map[string]any
 	if err := decodeStrict(req.Body, &patch); err != nil {
 		return err
+	}
+	if pp, ok := patch["properties"].(map[string]any); ok {
+		if err := checkPropertyAPIVersions(req, typePolicyExemption, pp); err != nil {
+			return err
+		}
 	}
 	ctx := req.HTTP.Context()
 	var stored struct {

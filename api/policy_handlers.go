@@ -49,7 +49,11 @@ func NewPolicyHandlers(h *Handler) *PolicyHandlers { return &PolicyHandlers{h: h
 
 // ServeARM dispatches on the policy object type.
 func (p *PolicyHandlers) ServeARM(w http.ResponseWriter, req *Request) {
-	var err error
+	err := checkPolicyAPIVersion(req)
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
 	switch strings.ToLower(req.Type) {
 	case typePolicyDefinition:
 		err = p.serveDefinition(w, req)

@@ -99,6 +99,9 @@ func (p *PolicyHandlers) putSetDefinition(w http.ResponseWriter, req *Request, i
 	if err != nil {
 		return err
 	}
+	if err := checkPropertyAPIVersions(req, typePolicySetDefinition, props); err != nil {
+		return err
+	}
 	props["policyType"] = "Custom"
 	set, err := policy.SetDefinitionFromValue(expr.Normalize(map[string]any{"properties": props}))
 	if err != nil {

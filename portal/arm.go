@@ -13,7 +13,7 @@ import (
 // API versions the portal sends, as the Azure portal's blades do.
 const (
 	verResources = "2021-04-01"
-	verPolicy    = "2024-04-01"
+	verPolicy    = "2025-03-01" // every policy type has it, exemptions included
 	verMG        = "2021-04-01"
 	verSubs      = "2022-12-01"
 	verEvents    = "2015-04-01"
