@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -155,6 +156,13 @@ func checkMembers(ctx context.Context, tx store.Tx, set *policy.SetDefinition, s
 		if err := definitionInScope(ctx, tx, r.PolicyDefinitionID, scope); err != nil {
 			return err
 		}
+		if d, err = memberVersion(ctx, tx, r.PolicyDefinitionID, r.DefinitionVersion, d); err != nil {
+			return err
+		} else if d == nil {
+			// The member pins a version this server does not hold (an older built-in): its
+			// parameters cannot be checked here and are checked when an assignment is evaluated.
+			continue
+		}
 		for name := range r.Parameters {
 			if _, ok := d.Parameters.Get(name); !ok {
 				e := Errorf(http.StatusBadRequest, "UndefinedPolicyParameter",
@@ -174,8 +182,61 @@ func checkMembers(ctx context.Context, tx store.Tx, set *policy.SetDefinition, s
 				return e
 			}
 		}
+		if err := set.CheckMemberParameters(i, d); err != nil {
+			return memberParameterError(set, i, err)
+		}
 	}
 	return nil
+}
+
+// memberVersion returns the version of definition d (loaded as current, id) that an initiative
+// member pinning pattern uses: d itself when no pattern is given or d's version matches it,
+// otherwise the newest stored version that matches; nil when none is held.
+func memberVersion(ctx context.Context, tx store.Tx, id, pattern string, d *policy.Definition) (*policy.Definition, error) {
+	if pattern == "" || policy.VersionMatches(d.Version, pattern) {
+		return d, nil
+	}
+	pid, err := armid.Parse(id)
+	if err != nil {
+		return nil, nil
+	}
+	docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{typePolicyDefinitionVersion}, ParentKey: pid.Key()})
+	if err != nil {
+		return nil, fmt.Errorf("list versions of %s: %w", id, err)
+	}
+	var best *policy.Definition
+	for _, doc := range docs {
+		v, err := expr.DecodeJSON(doc.Body)
+		if err != nil {
+			return nil, fmt.Errorf("stored definition version %s: %w", doc.ID, err)
+		}
+		vd, err := policy.DefinitionFromValue(v, policy.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("stored definition version %s: %w", doc.ID, err)
+		}
+		if policy.VersionMatches(vd.Version, pattern) && (best == nil || policy.CompareVersions(vd.Version, best.Version) > 0) {
+			best = vd
+		}
+	}
+	return best, nil
+}
+
+// memberParameterError is ARM's 400 for a value an initiative passes to member i that the
+// member's parameter refuses: PolicyParameterValueNotAllowed for a literal value,
+// InvalidPolicyParameters for the default of an initiative parameter passed through.
+func memberParameterError(set *policy.SetDefinition, i int, err error) *Error {
+	var es policy.Errors
+	if !errors.As(err, &es) || len(es) == 0 {
+		return invalidContent("The policy set definition member %d is invalid: %v", i, err)
+	}
+	code := "PolicyParameterValueNotAllowed"
+	if strings.Contains(es[0].Reason, "initiative parameter") {
+		code = "InvalidPolicyParameters"
+	}
+	e := Errorf(http.StatusBadRequest, code, "The policy set definition member '%s' passes a parameter value its policy definition does not allow. %s",
+		set.PolicyDefinitions[i].PolicyDefinitionReferenceID, es.Error())
+	e.Target = es[0].Path
+	return e
 }
 
 func policyLookup(m map[string]any, name string) (any, bool) { return expr.Lookup(m, name) }
