@@ -60,7 +60,7 @@ func (h *Handler) serveResourceList(w http.ResponseWriter, req *Request) error {
 		if f.TagNamePrefix != "" && !hasTagPrefix(d.Tags, f.TagNamePrefix) {
 			return false
 		}
-		d.Body = listItem(d, expand)
+		d.Body = listItem(d, expand, f.HasTagValue)
 		return true
 	})
 }
@@ -68,13 +68,19 @@ func (h *Handler) serveResourceList(w http.ResponseWriter, req *Request) error {
 // listItem shapes a resource as the resource list returns it
 // (GenericResourceExpanded): without properties, and with createdTime,
 // changedTime and provisioningState only when $expand asks for them
-// (https://learn.microsoft.com/rest/api/resources/resources/list-by-resource-group).
-func listItem(d *store.Document, expand string) json.RawMessage {
+// (https://learn.microsoft.com/rest/api/resources/resources/list-by-resource-group). When
+// the list is filtered by a tag name and value, ARM leaves the tags out of the results, as the
+// $filter parameter's description in the Resources_List operation of
+// Azure/azure-rest-api-specs' resources.json says.
+func listItem(d *store.Document, expand string, withoutTags bool) json.RawMessage {
 	var m map[string]json.RawMessage
 	if json.Unmarshal(d.Body, &m) != nil {
 		return d.Body
 	}
 	delete(m, "properties")
+	if withoutTags {
+		delete(m, "tags")
+	}
 	if expand != "" {
 		for _, e := range strings.Split(expand, ",") {
 			switch strings.TrimSpace(e) {

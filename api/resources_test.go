@@ -251,14 +251,19 @@ func TestResourceListShape(t *testing.T) {
 	a := newTestAPI(t)
 	rg := "/subscriptions/" + testSub + "/resourceGroups/rg1"
 	a.do(t, "PUT", rg+"?api-version=2025-04-01", `{"location":"westeurope"}`)
-	a.do(t, "PUT", rg+"/providers/A.B/things/t1?api-version=2020-01-01", `{"location":"westeurope","properties":{"x":1}}`)
+	a.do(t, "PUT", rg+"/providers/A.B/things/t1?api-version=2020-01-01", `{"location":"westeurope","tags":{"env":"prod"},"properties":{"x":1}}`)
+	// Filtered by a tag name and value, the items come without their tags (the $filter
+	// description of Resources_List in Azure/azure-rest-api-specs
+	// specification/resources/resource-manager/Microsoft.Resources/stable/*/resources.json).
 	cases := []struct {
 		query string
 		has   []string
 		lacks []string
 	}{
-		{"", []string{"id", "name", "type", "location"}, []string{"properties", "createdTime", "provisioningState"}},
+		{"", []string{"id", "name", "type", "location", "tags"}, []string{"properties", "createdTime", "provisioningState"}},
 		{"&$expand=createdTime,changedTime,provisioningState", []string{"createdTime", "changedTime", "provisioningState"}, []string{"properties"}},
+		{"&$filter=tagName%20eq%20'env'", []string{"tags"}, []string{"properties"}},
+		{"&$filter=tagName%20eq%20'env'%20and%20tagValue%20eq%20'prod'", []string{"id", "name"}, []string{"tags", "properties"}},
 	}
 	for _, c := range cases {
 		r := a.do(t, "GET", rg+"/resources?api-version=2025-04-01"+c.query, "")
