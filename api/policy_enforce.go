@@ -45,9 +45,22 @@ type writeCheck struct {
 	body     []byte // the resource after append/modify (nil: unchanged)
 }
 
+// writeKind qualifies a write for its decision and its activity-log events. The zero value is
+// an ordinary write of the object the request names.
+type writeKind struct {
+	// cascade marks a delete that follows from deleting the resource group holding the resource.
+	cascade bool
+	// tagsOnly marks a write that changes nothing but the resource's tags: only definitions
+	// whose conditions inspect tags-related fields act on it (decide.Request.TagsOnly).
+	tagsOnly bool
+	// action is the operation the events record when it is not the method's on the written
+	// type: Microsoft.Resources/tags/write for a Tags API write of the resource's tags.
+	action string
+}
+
 // check decides a write inside its transaction. resource is the ARM JSON the write would leave
 // (for DELETE, the stored resource).
-func (e *Enforcement) check(ctx context.Context, tx store.Tx, req *Request, op policy.Operation, id armid.ID, resource []byte, cascade bool) (*writeCheck, error) {
+func (e *Enforcement) check(ctx context.Context, tx store.Tx, req *Request, op policy.Operation, id armid.ID, resource []byte, kind writeKind) (*writeCheck, error) {
 	v, err := expr.DecodeJSON(resource)
 	if err != nil {
 		return nil, fmt.Errorf("decode resource %s: %w", id, err)
@@ -59,6 +72,7 @@ func (e *Enforcement) check(ctx context.Context, tx store.Tx, req *Request, op p
 	if err != nil {
 		return nil, err
 	}
+	act.Action = kind.action
 	wc := &writeCheck{act: act}
 	snap, err := e.Engine.SnapshotIn(ctx, tx)
 	if err != nil {
@@ -73,7 +87,7 @@ func (e *Enforcement) check(ctx context.Context, tx store.Tx, req *Request, op p
 		return nil, err
 	}
 	wc.dreq = &decide.Request{
-		Operation: op, ID: id, Resource: res, Cascade: cascade,
+		Operation: op, ID: id, Resource: res, Cascade: kind.cascade, TagsOnly: kind.tagsOnly,
 		RequestContext: requestContext(req), ResourceGroup: rg, Subscription: sub, Now: tx.Now(),
 	}
 	wc.decision = snap.Decide(wc.dreq)
@@ -241,10 +255,16 @@ func (h *Handler) SetEnforcement(e *Enforcement) {
 // policy refuses the request, and applies append/modify changes to doc. It does nothing (nil
 // check) when enforcement is off.
 func (h *Handler) guardWrite(ctx context.Context, tx store.Tx, req *Request, op policy.Operation, id armid.ID, doc *store.Document, cascade bool) (*writeCheck, error) {
+	return h.guardWriteAs(ctx, tx, req, op, id, doc, writeKind{cascade: cascade})
+}
+
+// guardWriteAs is guardWrite for a write of the given kind: a tags-only PATCH, or a Tags API
+// write recorded under its own operation.
+func (h *Handler) guardWriteAs(ctx context.Context, tx store.Tx, req *Request, op policy.Operation, id armid.ID, doc *store.Document, kind writeKind) (*writeCheck, error) {
 	if h.enforcement == nil {
 		return nil, nil
 	}
-	wc, err := h.enforcement.check(ctx, tx, req, op, id, doc.Body, cascade)
+	wc, err := h.enforcement.check(ctx, tx, req, op, id, doc.Body, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -301,7 +321,7 @@ func (h *Handler) guardCascade(ctx context.Context, tx store.Tx, req *Request) e
 		if err != nil {
 			return nil
 		}
-		wc, err := h.enforcement.check(ctx, tx, req, policy.OperationDelete, id, d.Body, true)
+		wc, err := h.enforcement.check(ctx, tx, req, policy.OperationDelete, id, d.Body, writeKind{cascade: true})
 		if err != nil {
 			return err
 		}

@@ -34,6 +34,12 @@ type rgRequest struct {
 	Tags      *map[string]string `json:"tags"`
 }
 
+// onlyTags reports whether a PATCH sets nothing but tags, so that only the policy definitions
+// inspecting tags-related fields act on it (see patchesOnlyTags).
+func (in *rgRequest) onlyTags() bool {
+	return in.Tags != nil && in.Location == nil && in.ManagedBy == nil
+}
+
 // knownLocation reports whether loc (normalised) is a configured region.
 func (h *Handler) knownLocation(loc string) bool {
 	for _, l := range h.cfg.Locations {
@@ -155,7 +161,8 @@ func (h *Handler) putResourceGroup(w http.ResponseWriter, req *Request) error {
 		if status == http.StatusCreated {
 			op = policy.OperationCreate
 		}
-		if wc, err = h.guardWrite(ctx, tx, req, op, armid.MustParse(b.ID), doc, false); err != nil {
+		kind := writeKind{tagsOnly: patch && in.onlyTags()}
+		if wc, err = h.guardWriteAs(ctx, tx, req, op, armid.MustParse(b.ID), doc, kind); err != nil {
 			return err
 		}
 		stored, err = tx.Put(ctx, doc, conditionOf(req.HTTP))

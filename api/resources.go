@@ -232,7 +232,8 @@ func (h *Handler) planPut(ctx context.Context, req *Request, in *resourceInput, 
 		if old == nil {
 			op = policy.OperationCreate
 		}
-		if p.wc, err = h.guardWrite(ctx, tx, req, op, id, p.doc, false); err != nil {
+		kind := writeKind{tagsOnly: patch && patchesOnlyTags(in)}
+		if p.wc, err = h.guardWriteAs(ctx, tx, req, op, id, p.doc, kind); err != nil {
 			return err
 		}
 		if p.wc != nil && len(p.wc.decision.Existence) == 0 {
@@ -252,6 +253,15 @@ func (h *Handler) planPut(ctx context.Context, req *Request, in *resourceInput, 
 		return nil, err
 	}
 	return p, nil
+}
+
+// patchesOnlyTags reports whether a PATCH body sets nothing but tags. Azure Policy then enforces
+// only the definitions whose conditions inspect tags-related fields
+// (https://learn.microsoft.com/azure/governance/policy/concepts/definition-structure-policy-rule).
+// A body naming any other member counts as a full update, even when it repeats the stored value.
+func patchesOnlyTags(in *resourceInput) bool {
+	_, ok := in.fields["tags"]
+	return ok && len(in.fields) == 1
 }
 
 // codeInvalidResourceLocation is ARM's code for a PUT that names another

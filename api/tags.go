@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,8 +9,12 @@ import (
 	"strings"
 
 	"github.com/palisade/palisade/armid"
+	"github.com/palisade/palisade/policy"
 	"github.com/palisade/palisade/store"
 )
+
+// tagsType is the type of the {scope}/providers/Microsoft.Resources/tags/default object.
+const tagsType = "Microsoft.Resources/tags"
 
 // tagsBody is the TagsResource of {scope}/providers/Microsoft.Resources/tags/default.
 type tagsBody struct {
@@ -49,6 +54,7 @@ func (h *Handler) serveTags(w http.ResponseWriter, req *Request) error {
 	var in tagsPatch
 	switch req.HTTP.Method {
 	case http.MethodGet:
+		return h.readTags(w, req, target)
 	case http.MethodPut, http.MethodPatch:
 		if err := decodeStrict(req.Body, &in); err != nil {
 			return err
@@ -60,86 +66,204 @@ func (h *Handler) serveTags(w http.ResponseWriter, req *Request) error {
 	default:
 		return methodNotAllowed(req)
 	}
+	return h.writeTags(w, req, target, &in)
+}
+
+// readTags answers GET …/tags/default with the target's tags.
+func (h *Handler) readTags(w http.ResponseWriter, req *Request, target armid.ID) error {
 	ctx := req.HTTP.Context()
-	var out tagsBody
-	out.ID, out.Name, out.Type = req.ID.String(), "default", "Microsoft.Resources/tags"
-	write := req.HTTP.Method != http.MethodGet
-	run := h.cfg.Store.View
-	if write {
-		run = h.cfg.Store.Update
-	}
-	err := run(ctx, func(tx store.Tx) error {
-		doc, err := tx.Get(ctx, target.Key())
-		if errors.Is(err, store.ErrNotFound) {
-			return missing(ctx, tx, target)
-		} else if err != nil {
+	var tags map[string]string
+	err := h.cfg.Store.View(ctx, func(tx store.Tx) error {
+		doc, err := getTagged(ctx, tx, target)
+		if err != nil {
 			return err
 		}
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(doc.Body, &m); err != nil {
-			return fmt.Errorf("stored %s: %w", doc.ID, err)
-		}
-		tags := map[string]string{}
-		_ = json.Unmarshal(m["tags"], &tags)
-		switch req.HTTP.Method {
-		case http.MethodPut:
-			tags = in.Properties.Tags
-		case http.MethodDelete:
-			tags = nil
-		case http.MethodPatch:
-			switch strings.ToLower(in.Operation) {
-			case "merge":
-				for k, v := range in.Properties.Tags {
-					for old := range tags {
-						if strings.EqualFold(old, k) {
-							delete(tags, old)
-						}
-					}
-					tags[k] = v
-				}
-			case "replace":
-				tags = in.Properties.Tags
-			case "delete":
-				for k, v := range in.Properties.Tags {
-					for old, ov := range tags {
-						if strings.EqualFold(old, k) && (v == "" || v == ov) {
-							delete(tags, old)
-						}
-					}
-				}
-			default:
-				e := invalidContent("The value '%s' of 'operation' is invalid; expected Merge, Replace or Delete.", in.Operation)
-				e.Target = "operation"
-				return e
-			}
-			if err := checkTags(tags); err != nil {
-				return err
-			}
-		}
-		if tags == nil {
-			tags = map[string]string{}
-		}
-		out.Properties.Tags = tags
-		if !write {
-			return nil
-		}
-		if len(tags) == 0 {
-			delete(m, "tags")
-		} else {
-			m["tags"], _ = json.Marshal(tags)
-		}
-		doc.Body, _ = json.Marshal(m)
-		doc.Tags = tags
-		_, err = tx.Put(ctx, doc, store.Condition{})
+		tags, err = storedTags(doc)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	if req.HTTP.Method == http.MethodDelete {
+	WriteJSON(w, http.StatusOK, tagsResource(req.ID, tags))
+	return nil
+}
+
+// writeTags applies a PUT, PATCH or DELETE of …/tags/default to the target. On a resource
+// group or resource the write goes through Azure Policy and the activity log as a write of the
+// target (guardTagsWrite): a refusal leaves the tags as they were and is recorded; an allowed
+// write stores the tags, after append and modify, with its events in the same transaction.
+func (h *Handler) writeTags(w http.ResponseWriter, req *Request, target armid.ID, in *tagsPatch) error {
+	ctx := req.HTTP.Context()
+	var out []byte
+	var wc *writeCheck
+	err := h.cfg.Store.Update(ctx, func(tx store.Tx) error {
+		doc, err := getTagged(ctx, tx, target)
+		if err != nil {
+			return err
+		}
+		old, err := storedTags(doc)
+		if err != nil {
+			return err
+		}
+		tags, err := changeTags(req.HTTP.Method, old, in)
+		if err != nil {
+			return err
+		}
+		if err := setTags(doc, tags); err != nil {
+			return err
+		}
+		if wc, err = h.guardTagsWrite(ctx, tx, req, target, doc); err != nil {
+			return err
+		}
+		if req.HTTP.Method != http.MethodDelete {
+			if out, err = json.Marshal(tagsResource(req.ID, doc.Tags)); err != nil {
+				return fmt.Errorf("encode tags of %s: %w", target, err)
+			}
+		}
+		if _, err := tx.Put(ctx, doc, store.Condition{}); err != nil {
+			return fmt.Errorf("store tags of %s: %w", target, err)
+		}
+		return h.recordWrite(ctx, tx, wc, http.StatusOK, out)
+	})
+	if err != nil {
+		return h.refused(ctx, wc, err)
+	}
+	if out == nil {
 		w.WriteHeader(http.StatusOK)
 		return nil
 	}
 	WriteJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// guardTagsWrite decides a Tags API write as Azure Policy sees it: an update of the tagged
+// resource group or resource, carrying its new tags, that only the definitions inspecting
+// tags-related fields act on. Its events name the tagged object, as a PATCH of it does, under
+// the Tags API's own operation (Microsoft.Resources/tags/write, or …/tags/delete for DELETE),
+// the action the request is authorised as. Subscriptions are outside enforcement in Palisade —
+// no subscription write is decided or recorded — so their tags are written as before.
+func (h *Handler) guardTagsWrite(ctx context.Context, tx store.Tx, req *Request, target armid.ID, doc *store.Document) (*writeCheck, error) {
+	if target.Kind() == armid.Subscription {
+		return nil, nil
+	}
+	id := target
+	if stored, err := armid.Parse(doc.ID); err == nil {
+		id = stored // the casing the object was created with, as a PATCH of it records
+	}
+	kind := writeKind{tagsOnly: true, action: tagsAction(req.HTTP.Method)}
+	return h.guardWriteAs(ctx, tx, req, policy.OperationUpdate, id, doc, kind)
+}
+
+// tagsAction is the operation of a Tags API write: Microsoft.Resources/tags/write for PUT and
+// PATCH, Microsoft.Resources/tags/delete for DELETE.
+func tagsAction(method string) string {
+	if method == http.MethodDelete {
+		return tagsType + "/delete"
+	}
+	return tagsType + "/write"
+}
+
+// getTagged reads the object a tags/default object is deployed on, or explains its absence.
+func getTagged(ctx context.Context, tx store.Tx, target armid.ID) (*store.Document, error) {
+	doc, err := tx.Get(ctx, target.Key())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, missing(ctx, tx, target)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", target, err)
+	}
+	return doc, nil
+}
+
+// storedTags returns the tags in a stored body (an empty map when it has none).
+func storedTags(doc *store.Document) (map[string]string, error) {
+	var top struct {
+		Tags map[string]string `json:"tags"`
+	}
+	if err := json.Unmarshal(doc.Body, &top); err != nil {
+		return nil, fmt.Errorf("stored %s: %w", doc.ID, err)
+	}
+	if top.Tags == nil {
+		top.Tags = map[string]string{}
+	}
+	return top.Tags, nil
+}
+
+// changeTags computes the tags a write leaves: PUT replaces them, DELETE removes them all, and
+// PATCH merges (names compared ignoring case, the new spelling kept), replaces, or deletes the
+// named tags (only where the value matches, when one is given).
+func changeTags(method string, old map[string]string, in *tagsPatch) (map[string]string, error) {
+	switch method {
+	case http.MethodPut:
+		return in.Properties.Tags, nil
+	case http.MethodDelete:
+		return nil, nil
+	}
+	tags := old
+	switch strings.ToLower(in.Operation) {
+	case "merge":
+		for k, v := range in.Properties.Tags {
+			for name := range tags {
+				if strings.EqualFold(name, k) {
+					delete(tags, name)
+				}
+			}
+			tags[k] = v
+		}
+	case "replace":
+		tags = in.Properties.Tags
+	case "delete":
+		for k, v := range in.Properties.Tags {
+			for name, value := range tags {
+				if strings.EqualFold(name, k) && (v == "" || v == value) {
+					delete(tags, name)
+				}
+			}
+		}
+	default:
+		e := invalidContent("The value '%s' of 'operation' is invalid; expected Merge, Replace or Delete.", in.Operation)
+		e.Target = "operation"
+		return nil, e
+	}
+	if err := checkTags(tags); err != nil {
+		return nil, err
+	}
+	return tags, nil
+}
+
+// setTags puts tags in doc's body (removing the member when there are none) and in doc.Tags.
+func setTags(doc *store.Document, tags map[string]string) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(doc.Body, &m); err != nil {
+		return fmt.Errorf("stored %s: %w", doc.ID, err)
+	}
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	if len(tags) == 0 {
+		delete(m, "tags")
+	} else {
+		b, err := json.Marshal(tags)
+		if err != nil {
+			return fmt.Errorf("encode tags of %s: %w", doc.ID, err)
+		}
+		m["tags"] = b
+	}
+	body, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", doc.ID, err)
+	}
+	doc.Body, doc.Tags = body, tags
+	return nil
+}
+
+// tagsResource is the TagsResource answered for the tags/default object id.
+func tagsResource(id armid.ID, tags map[string]string) tagsBody {
+	var out tagsBody
+	out.ID, out.Name, out.Type = id.String(), "default", tagsType
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	out.Properties.Tags = tags
+	return out
 }

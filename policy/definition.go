@@ -44,6 +44,15 @@ func (d *Definition) CanMatchType(typ string) bool {
 	return d.typeGuard == nil || d.typeGuard[strings.ToLower(typ)]
 }
 
+// InspectsTags reports whether the rule's if condition reads a tags-related field (tags,
+// tags['name'] in any spelling, directly, through field() or in a count). Azure enforces only
+// such definitions on a PATCH that changes nothing but tags. It is worked out once, when the
+// rule is compiled; a definition Palisade does not evaluate (resource-provider modes) inspects
+// nothing.
+func (d *Definition) InspectsTags() bool {
+	return d.Rule != nil && d.Rule.If != nil && d.Rule.If.InspectsTags()
+}
+
 // CanMatchLowerType is CanMatchType for a type already in lower case: the decision lowers the
 // request's type once and asks every rule above the resource.
 func (d *Definition) CanMatchLowerType(lowerType string) bool {

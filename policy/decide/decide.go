@@ -22,6 +22,10 @@ type Request struct {
 	Resource map[string]any
 	// Cascade marks a delete that follows from deleting the resource group that holds it.
 	Cascade bool
+	// TagsOnly marks a write that changes nothing but the resource's tags (a PATCH of tags, or
+	// the Tags API): only definitions whose conditions inspect tags-related fields act on it
+	// (policy.Definition.InspectsTags).
+	TagsOnly bool
 	// RequestContext is {"apiVersion": …, "identity": {claims as policy sees them}}.
 	RequestContext map[string]any
 	// ResourceGroup and Subscription are what resourceGroup() and subscription() return.
@@ -144,6 +148,9 @@ func (s *Snapshot) Decide(req *Request) *Decision {
 			for _, m := range c.members {
 				if m.effectErr == nil && !m.def.CanMatchLowerType(ctx.typeLower) {
 					continue // the rule's top level requires another type: it cannot match
+				}
+				if req.TagsOnly && !m.def.InspectsTags() {
+					continue // a tags-only write is enforced only by rules that look at tags
 				}
 				if eff, ok := s.effectFor(c, m, req, sub); ok {
 					targets = append(targets, target{c, m, eff})

@@ -44,7 +44,15 @@ type Condition struct {
 	refs       *sync.Map // field name → *fieldRef, for names met at evaluation time
 	conditions int
 	uses       map[string]bool // template functions used anywhere, lower-case
+	tags       bool            // some condition reads a tags field (see InspectsTags)
 }
+
+// InspectsTags reports whether the condition reads a tags-related field of the resource: a
+// field condition, field count or field() call naming tags, tags['name'] (in any of its
+// spellings) or an alias whose path starts at tags. A field name computed at evaluation time
+// ([concat('tags[', parameters('tagName'), ']')]) counts as inspecting tags, since it may name
+// one. A PATCH that changes only tags is decided by such conditions alone.
+func (c *Condition) InspectsTags() bool { return c.tags }
 
 // Uses reports whether any expression in the condition calls the named template function
 // (lower-case), for example "requestcontext" or "field".
@@ -66,7 +74,8 @@ type compiler struct {
 	// countDepth is the number of count.where blocks around the condition being compiled, for
 	// the rules on where current() may appear.
 	countDepth int
-	calls      int // template function calls in all expressions, for the per-rule limit
+	calls      int  // template function calls in all expressions, for the per-rule limit
+	tags       bool // a tags-related field is read somewhere (Condition.InspectsTags)
 }
 
 // Compile compiles a condition (the value of `if`, `where` or `existenceCondition`). path is the
@@ -105,7 +114,7 @@ func Compile(cond any, path string, opts Options) (*Condition, error) {
 	if err := c.errs.Err(); err != nil {
 		return nil, err
 	}
-	return &Condition{root: root, cat: c.cat, refs: &sync.Map{}, conditions: c.conditions, uses: c.uses}, nil
+	return &Condition{root: root, cat: c.cat, refs: &sync.Map{}, conditions: c.conditions, uses: c.uses, tags: c.tags}, nil
 }
 
 func (c *compiler) errorf(path, format string, args ...any) {
@@ -313,6 +322,9 @@ func (c *compiler) checkExpression(e *expr.Expr, path string) {
 		}
 		c.calls++
 		c.uses[call.Name] = true
+		if call.Name == "field" {
+			c.noteFieldCall(call)
+		}
 		if call.Name == "current" {
 			c.checkCurrent(call, path)
 		}
@@ -327,6 +339,39 @@ func (c *compiler) checkExpression(e *expr.Expr, path string) {
 		}
 		return true
 	})
+}
+
+// noteFieldCall records whether a field() call reads a tags-related field. An argument that is
+// not a literal string is computed at evaluation time and may name one.
+func (c *compiler) noteFieldCall(call *expr.Call) {
+	if len(call.Args) != 1 {
+		return // refused when the expression is evaluated
+	}
+	lit, ok := call.Args[0].(*expr.Literal)
+	name, isStr := "", false
+	if ok {
+		name, isStr = lit.Value.(string)
+	}
+	if !isStr {
+		c.tags = true
+		return
+	}
+	c.noteField(name)
+}
+
+// noteField records whether a field name written in the rule reads a tags-related field.
+func (c *compiler) noteField(name string) {
+	ref, err := parseField(name, c.cat)
+	if err != nil {
+		// The name is refused elsewhere; judge it by its spelling alone.
+		if _, isTag, _ := parseTagField(name); isTag || strings.EqualFold(strings.TrimSpace(name), "tags") {
+			c.tags = true
+		}
+		return
+	}
+	if ref.readsTags() {
+		c.tags = true
+	}
 }
 
 // checkCurrent applies the placement rules of current(): it exists only inside a count.where,

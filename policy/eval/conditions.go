@@ -44,7 +44,8 @@ func (c *compiler) fieldCondition(v any, path string, op *operator, target *oper
 	}
 	if expr.IsExpression(name) {
 		// A computed field name such as [concat('tags[', parameters('tagName'), ']')]: parse the
-		// expression now, resolve the name per evaluation.
+		// expression now, resolve the name per evaluation. It may name a tag.
+		c.tags = true
 		o := c.value(name, path)
 		if o.ex == nil {
 			return never
@@ -69,6 +70,9 @@ func (c *compiler) fieldCondition(v any, path string, op *operator, target *oper
 	if err != nil {
 		c.errorf(path, "%v", err)
 		return never
+	}
+	if ref.readsTags() {
+		c.tags = true
 	}
 	return func(s *state) (bool, error) { return s.testField(ref, op, target) }
 }
@@ -253,6 +257,9 @@ func (c *compiler) fieldCountNode(v any, path string, where node, op *operator, 
 		return never
 	}
 	c.fieldCount[ref.alias]++
+	if ref.readsTags() {
+		c.tags = true
+	}
 	return func(s *state) (bool, error) {
 		list := ref.members(s, s.in.Resource)
 		// Alias paths are absolute, so the scope binds the counted path itself; fields under it

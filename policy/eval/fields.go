@@ -74,6 +74,12 @@ func parseField(name string, cat *aliases.Catalog) (*fieldRef, error) {
 	return ref, nil
 }
 
+// readsTags reports whether the field reads the resource's tags or one of them: tags,
+// tags['name'] and its other spellings, or an alias whose path starts at tags.
+func (f *fieldRef) readsTags() bool {
+	return f.kind == fieldPath && len(f.path) > 0 && !f.path[0].Wildcard && strings.EqualFold(f.path[0].Name, "tags")
+}
+
 // parseTagField recognises tags['x'], tags[”'x”'] (doubled apostrophes escape one), tags.x,
 // tags[x] and tags[x.with.dots]. ok is false when name is not a tag reference.
 func parseTagField(name string) (tag string, ok bool, err error) {
