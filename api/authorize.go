@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/palisade/palisade/activitylog"
 	"github.com/palisade/palisade/armid"
@@ -22,9 +23,15 @@ func (h *Handler) authorize(req *Request) error {
 	if h.authorizer == nil || req.Principal == nil {
 		return nil
 	}
-	if req.ID.Kind() == armid.Tenant && req.IsCollection() && req.HTTP.Method == http.MethodGet {
-		switch req.Collection {
+	if req.ID.Kind() == armid.Tenant && req.IsCollection() {
+		switch strings.ToLower(req.Collection) {
 		case "subscriptions", "tenants", "providers":
+			if req.HTTP.Method == http.MethodGet {
+				return nil
+			}
+		case "microsoft.management/checknameavailability", "microsoft.management/getentities":
+			// Asking whether a group name is free, and listing the entities the caller can
+			// see (each with the caller's permission on it), need no role at the root.
 			return nil
 		}
 	}

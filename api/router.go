@@ -249,6 +249,11 @@ var routes = map[routeKey]family{
 	{armid.ManagementGroup, true, "subscriptions"}:                                  (*Handler).serveManagementGroupSubscriptions,
 	{armid.Extension, false, "microsoft.management/managementgroups/subscriptions"}: (*Handler).serveManagementGroupSubscription,
 	{armid.Extension, false, "microsoft.management/operationresults"}:               (*Handler).serveOperationResult,
+	{armid.ManagementGroup, true, "descendants"}:                                    (*Handler).serveManagementGroupDescendants,
+	{armid.ManagementGroup, true, "settings"}:                                       (*Handler).serveHierarchySettingsList,
+	{armid.Extension, false, mgSettingsType}:                                        (*Handler).serveHierarchySettings,
+	{armid.Tenant, true, "microsoft.management/checknameavailability"}:              (*Handler).serveCheckNameAvailability,
+	{armid.Tenant, true, "microsoft.management/getentities"}:                        (*Handler).serveEntities,
 	{armid.Subscription, true, "resourcegroups"}:                                    (*Handler).serveResourceGroupList,
 	{armid.ResourceGroup, false, ""}:                                                (*Handler).serveResourceGroup,
 	{armid.Subscription, true, "resources"}:                                         (*Handler).serveResourceList,
@@ -333,7 +338,10 @@ func (h *Handler) serve(w http.ResponseWriter, req *Request) error {
 		return f(h, w, req)
 	}
 	switch {
-	case key.kind == armid.Extension && key.name == "microsoft.resources/tags":
+	case key.name == "microsoft.resources/tags" && (key.kind == armid.Extension || req.ID.Scope().Kind() == armid.ResourceGroup):
+		// {resource}/providers/Microsoft.Resources/tags/default is an extension of the
+		// resource; {resourceGroup}/providers/Microsoft.Resources/tags/default parses as a
+		// resource in the group but is the group's tags all the same.
 		return h.serveTags(w, req)
 	case !key.coll && (key.kind == armid.Resource || key.kind == armid.Extension):
 		return h.serveResource(w, req)

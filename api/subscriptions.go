@@ -197,7 +197,7 @@ func (h *Handler) serveAlias(w http.ResponseWriter, req *Request) error {
 	if name == "" {
 		name = req.ID.Name()
 	}
-	mg := h.cfg.TenantID
+	mg := "" // the hierarchy's default management group unless the request names one
 	var tags map[string]string
 	if ap := p.AdditionalProperties; ap != nil {
 		if ap.ManagementGroupID != "" {
@@ -216,6 +216,12 @@ func (h *Handler) serveAlias(w http.ResponseWriter, req *Request) error {
 			return nil
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
+		}
+		if mg == "" {
+			var err error
+			if mg, err = defaultManagementGroup(ctx, tx, h.cfg.TenantID); err != nil {
+				return err
+			}
 		}
 		mgID := armid.MustParse(managementGroupPrefix + mg)
 		if _, err := tx.Get(ctx, mgID.Key()); errors.Is(err, store.ErrNotFound) {

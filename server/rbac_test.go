@@ -71,6 +71,25 @@ func TestRBACOnRequests(t *testing.T) {
 	if status, _, _ := r.raw(t, "GET", "/subscriptions?api-version=2022-12-01", nobody, ""); status != 200 {
 		t.Errorf("listing subscriptions is open to every signed-in caller: %d", status)
 	}
+	// Any signed-in caller may ask whether a management group name is free and list the
+	// entities of the hierarchy, each with the caller's own permission on it: the Reader of the
+	// subscription sees it with "view", and the root group above it with "noaccess".
+	if status, _, body := r.raw(t, "POST", "/providers/Microsoft.Management/checkNameAvailability?api-version=2021-04-01", nobody,
+		`{"name":"new-group","type":"Microsoft.Management/managementGroups"}`); status != 200 || body["nameAvailable"] != true {
+		t.Errorf("checkNameAvailability without a role: %d %v", status, body)
+	}
+	status, _, body = r.raw(t, "POST", "/providers/Microsoft.Management/getEntities?api-version=2021-04-01", reader, "")
+	if status != 200 {
+		t.Fatalf("getEntities as a subscription Reader: %d %v", status, body)
+	}
+	perms := map[string]string{}
+	for _, v := range body["value"].([]any) {
+		e := v.(map[string]any)
+		perms[strings.ToLower(e["name"].(string))], _ = e["properties"].(map[string]any)["permissions"].(string)
+	}
+	if perms[testSub] != "view" || perms[strings.ToLower(testTenant)] != "noaccess" {
+		t.Errorf("getEntities permissions for a subscription Reader: %v", perms)
+	}
 }
 
 // TestGroupRoleAssignment: a role assigned to a group applies to its members, whose tokens carry
