@@ -234,12 +234,12 @@ func memberParameters(ref *policy.DefinitionReference, setParams policy.Paramete
 func pickVersion(defs map[string]*policy.Definition, versions map[string][]*policy.Definition, id, pattern string) *policy.Definition {
 	key := strings.ToLower(id)
 	cur := defs[key]
-	if pattern == "" || (cur != nil && versionMatches(cur.Version, pattern)) {
+	if pattern == "" || (cur != nil && policy.VersionMatches(cur.Version, pattern)) {
 		return cur
 	}
 	var best *policy.Definition
 	for _, d := range versions[key] {
-		if versionMatches(d.Version, pattern) && (best == nil || compareVersions(d.Version, best.Version) > 0) {
+		if policy.VersionMatches(d.Version, pattern) && (best == nil || policy.CompareVersions(d.Version, best.Version) > 0) {
 			best = d
 		}
 	}
@@ -247,36 +247,6 @@ func pickVersion(defs map[string]*policy.Definition, versions map[string][]*poli
 		return cur
 	}
 	return best
-}
-
-func versionMatches(v, pattern string) bool {
-	vp := strings.Split(strings.SplitN(strings.ToLower(v), "-", 2)[0], ".")
-	pp := strings.Split(strings.SplitN(strings.ToLower(pattern), "-", 2)[0], ".")
-	if len(vp) != 3 || len(pp) != 3 {
-		return v == "" || strings.EqualFold(v, pattern)
-	}
-	for i := range pp {
-		if pp[i] != "*" && pp[i] != vp[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func compareVersions(a, b string) int {
-	as, bs := strings.Split(a, "."), strings.Split(b, ".")
-	for i := 0; i < len(as) && i < len(bs); i++ {
-		var x, y int
-		fmt.Sscan(as[i], &x)
-		fmt.Sscan(bs[i], &y)
-		if x != y {
-			if x < y {
-				return -1
-			}
-			return 1
-		}
-	}
-	return len(as) - len(bs)
 }
 
 // chain lists the scope keys that govern id: the id itself and its parents up to the
