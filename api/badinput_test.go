@@ -60,6 +60,13 @@ func TestBadInput(t *testing.T) {
 		{name: "bad $skiptoken", method: "GET", path: rg + "/resources" + v + "&$skiptoken=%00%01", status: 400, code: "InvalidSkipToken"},
 		{name: "management group parent not an id", method: "PUT", path: "/providers/Microsoft.Management/managementGroups/mg1" + v,
 			body: `{"properties":{"details":{"parent":{"id":"/subscriptions/x"}}}}`, status: 400, code: "LinkedInvalidPropertyId", target: "properties.details.parent.id"},
+		{name: "management group name ending with a period", method: "PUT", path: "/providers/Microsoft.Management/managementGroups/mg." + v,
+			body: `{"properties":{}}`, status: 400, code: "BadRequest"},
+		{name: "management group name with a character ARM refuses", method: "PUT", path: "/providers/Microsoft.Management/managementGroups/mg%21" + v,
+			body: `{"properties":{}}`, status: 400, code: "BadRequest"},
+		// Azure/azure-sdk-for-python#3923.
+		{name: "management group body naming another group", method: "PUT", path: "/providers/Microsoft.Management/managementGroups/mg1" + v,
+			body: `{"name":"mg2","properties":{}}`, status: 400, code: "BadRequest", target: "name"},
 		{name: "unknown management group", method: "GET", path: "/providers/Microsoft.Management/managementGroups/nope" + v, status: 404, code: "NotFound"},
 		{name: "internal namespace", method: "GET", path: "/providers/Palisade.Identity/users/admin" + v, status: 404, code: "InvalidResourceNamespace"},
 		{name: "If-None-Match on an existing group", method: "PUT", path: rg + v, body: `{"location":"westeurope"}`, hdr: []string{"If-None-Match", "*"}, status: 412, code: "PreconditionFailed"},

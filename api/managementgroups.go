@@ -411,6 +411,18 @@ func (h *Handler) putManagementGroup(w http.ResponseWriter, req *Request) error 
 		return err
 	}
 	name := req.ID.Name()
+	if req.HTTP.Method == http.MethodPut {
+		// ARM's own wording for a body naming another group
+		// (Azure/azure-sdk-for-python#3923: "(BadRequest) Name of the group doesn't match the group id.").
+		if in.Name != "" && !strings.EqualFold(in.Name, name) {
+			e := Errorf(http.StatusBadRequest, "BadRequest", "Name of the group doesn't match the group id.")
+			e.Target = "name"
+			return e
+		}
+		if ok, why := validManagementGroupName(name); !ok {
+			return Errorf(http.StatusBadRequest, "BadRequest", "%s", why)
+		}
+	}
 	display, parent := "", ""
 	if req.HTTP.Method == http.MethodPut {
 		if p := in.Properties; p != nil {
