@@ -96,6 +96,20 @@ func (a *Assignment) EffectOverride(sub SelectorSubject) (Effect, bool) {
 	return "", false
 }
 
+// DefinitionVersionOverride returns the definition version pattern ("2.*.*") the first matching
+// definitionVersion override sets for the subject, if any: it replaces the assignment's own
+// definitionVersion for the resources its selectors pick, so that a new version of a definition
+// can be rolled out region by region. Overrides are evaluated in the order given.
+func (a *Assignment) DefinitionVersionOverride(sub SelectorSubject) (string, bool) {
+	for i := range a.Overrides {
+		ov := &a.Overrides[i]
+		if ov.Kind == OverrideDefinitionVersion && ov.Value != "" && matchesAll(ov.Selectors, sub) {
+			return ov.Value, true
+		}
+	}
+	return "", false
+}
+
 // Message returns the non-compliance message for a member (reference id "" for a single
 // definition): the member's own message first, else the default one.
 func (a *Assignment) Message(referenceID string) string {

@@ -145,7 +145,7 @@ func (s *Snapshot) Decide(req *Request) *Decision {
 			if c.excludes(ctx.chain) {
 				continue
 			}
-			for _, m := range c.members {
+			for _, m := range c.membersFor(sub) {
 				if m.effectErr == nil && !m.def.CanMatchLowerType(ctx.typeLower) {
 					continue // the rule's top level requires another type: it cannot match
 				}

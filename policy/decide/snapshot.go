@@ -63,6 +63,23 @@ type compiled struct {
 	notScopes []string
 	set       *policy.SetDefinition
 	members   []*member
+	// versioned holds, for a single-definition assignment with definitionVersion overrides, the
+	// member each override's version pattern (lower case) selects, as a one-element list.
+	versioned map[string][]*member
+}
+
+// membersFor returns the members that apply to the subject: those of the version a matching
+// definitionVersion override selects, else the assignment's own.
+func (c *compiled) membersFor(sub policy.SelectorSubject) []*member {
+	if c.versioned == nil {
+		return c.members
+	}
+	if v, ok := c.a.DefinitionVersionOverride(sub); ok {
+		if ms, ok := c.versioned[strings.ToLower(v)]; ok {
+			return ms
+		}
+	}
+	return c.members
 }
 
 // member is one definition applied by an assignment (the definition itself, or one member of an
@@ -192,6 +209,26 @@ func compileAssignment(a *policy.Assignment, defs map[string]*policy.Definition,
 	}
 	c.members = []*member{newMember(d, nil, d.Parameters.Effective(assigned), a.Parameters)}
 	c.members[0].policyObj = c.policyObject(c.members[0])
+	for _, ov := range a.Overrides {
+		if ov.Kind != policy.OverrideDefinitionVersion || ov.Value == "" {
+			continue
+		}
+		key := strings.ToLower(ov.Value)
+		if _, done := c.versioned[key]; done {
+			continue
+		}
+		vd := pickVersion(defs, versions, a.PolicyDefinitionID, ov.Value)
+		if vd == nil || !policy.VersionMatches(vd.Version, ov.Value) {
+			// No version matches the override: its resources keep the assignment's version.
+			continue
+		}
+		m := newMember(vd, nil, vd.Parameters.Effective(assigned), a.Parameters)
+		m.policyObj = c.policyObject(m)
+		if c.versioned == nil {
+			c.versioned = map[string][]*member{}
+		}
+		c.versioned[key] = []*member{m}
+	}
 	return c, nil
 }
 
