@@ -102,3 +102,15 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("after bad input: %d %s", r.Status, r.Raw)
 	}
 }
+
+// Compliance data is not served: a Microsoft.PolicyInsights request is told so, and where the
+// policy events are, instead of getting a bare method error.
+func TestPolicyInsightsNotServed(t *testing.T) {
+	a := newTestAPI(t)
+	a.h.Handle(PolicyInsightsPrefix, PolicyInsightsNotServed())
+	r := a.do(t, "POST", "/subscriptions/"+testSub+"/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults?api-version=2019-10-01", "")
+	msg, _ := r.Body["error"].(map[string]any)["message"].(string)
+	if r.Status != 404 || r.code() != "InvalidResourceType" || !strings.Contains(msg, "Microsoft.Insights/eventtypes/management/values") {
+		t.Fatalf("got %d %s: %s", r.Status, r.code(), r.Raw)
+	}
+}
