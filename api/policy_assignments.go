@@ -19,18 +19,23 @@ func policyAssignmentNotFound(name string) *Error {
 	return Errorf(http.StatusNotFound, "PolicyAssignmentNotFound", "The policy assignment '%s' is not found.", name)
 }
 
-// serveAssignment handles policyAssignments at any scope.
+// serveAssignment handles policyAssignments at any scope. GET and lists fill
+// latestDefinitionVersion and effectiveDefinitionVersion when $expand asks for them.
 // REST: https://learn.microsoft.com/rest/api/policy/policy-assignments
 func (p *PolicyHandlers) serveAssignment(w http.ResponseWriter, req *Request) error {
 	if req.IsCollection() {
 		if req.HTTP.Method != http.MethodGet {
 			return methodNotAllowed(req)
 		}
-		return p.listScoped(w, req, typePolicyAssignment)
+		return p.withVersionExpand(w, req, expandAssignment, func(w http.ResponseWriter) error {
+			return p.listScoped(w, req, typePolicyAssignment)
+		})
 	}
 	switch req.HTTP.Method {
 	case http.MethodGet:
-		return p.h.getDocument(w, req, func() error { return policyAssignmentNotFound(req.ID.Name()) })
+		return p.withVersionExpand(w, req, expandAssignment, func(w http.ResponseWriter) error {
+			return p.h.getDocument(w, req, func() error { return policyAssignmentNotFound(req.ID.Name()) })
+		})
 	case http.MethodPut:
 		return p.putAssignment(w, req, nil)
 	case http.MethodPatch:

@@ -44,7 +44,8 @@ func LoadSetDefinition(ctx context.Context, tx store.Tx, id string) (*policy.Set
 }
 
 // serveSetDefinition handles policySetDefinitions (and their versions) at management groups and
-// subscriptions; built-in initiatives imported at the tenant root are read-only.
+// subscriptions; built-in initiatives imported at the tenant root are read-only. GET and lists
+// fill latestDefinitionVersion and effectiveDefinitionVersion on each member when $expand asks.
 // REST: https://learn.microsoft.com/rest/api/policy/policy-set-definitions
 func (p *PolicyHandlers) serveSetDefinition(w http.ResponseWriter, req *Request) error {
 	isVersion := strings.EqualFold(req.Type, typePolicySetVersion)
@@ -53,25 +54,19 @@ func (p *PolicyHandlers) serveSetDefinition(w http.ResponseWriter, req *Request)
 			return methodNotAllowed(req)
 		}
 		if isVersion {
-			ctx := req.HTTP.Context()
-			var bodies []json.RawMessage
-			err := p.h.cfg.Store.View(ctx, func(tx store.Tx) error {
-				docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{typePolicySetVersion}, ParentKey: req.ID.Key()})
-				for _, d := range docs {
-					bodies = append(bodies, d.Body)
-				}
-				return err
+			return p.withVersionExpand(w, req, expandSetDefinition, func(w http.ResponseWriter) error {
+				return p.listSetDefinitionVersions(w, req)
 			})
-			if err != nil {
-				return err
-			}
-			return p.writeList(w, req, bodies)
 		}
-		return p.listSetDefinitions(w, req)
+		return p.withVersionExpand(w, req, expandSetDefinition, func(w http.ResponseWriter) error {
+			return p.listSetDefinitions(w, req)
+		})
 	}
 	switch req.HTTP.Method {
 	case http.MethodGet:
-		return p.h.getDocument(w, req, func() error { return policySetDefinitionNotFound(req.ID.Name()) })
+		return p.withVersionExpand(w, req, expandSetDefinition, func(w http.ResponseWriter) error {
+			return p.h.getDocument(w, req, func() error { return policySetDefinitionNotFound(req.ID.Name()) })
+		})
 	case http.MethodPut:
 		return p.putSetDefinition(w, req, isVersion)
 	case http.MethodDelete:
@@ -81,6 +76,23 @@ func (p *PolicyHandlers) serveSetDefinition(w http.ResponseWriter, req *Request)
 		return p.deleteDoc(w, req)
 	}
 	return methodNotAllowed(req)
+}
+
+// listSetDefinitionVersions lists the stored versions of the initiative the request names.
+func (p *PolicyHandlers) listSetDefinitionVersions(w http.ResponseWriter, req *Request) error {
+	ctx := req.HTTP.Context()
+	var bodies []json.RawMessage
+	err := p.h.cfg.Store.View(ctx, func(tx store.Tx) error {
+		docs, err := store.ListAll(ctx, tx, store.Query{Types: []string{typePolicySetVersion}, ParentKey: req.ID.Key()})
+		for _, d := range docs {
+			bodies = append(bodies, d.Body)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return p.writeList(w, req, bodies)
 }
 
 func (p *PolicyHandlers) putSetDefinition(w http.ResponseWriter, req *Request, isVersion bool) error {
