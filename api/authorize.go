@@ -29,9 +29,9 @@ func (h *Handler) authorize(req *Request) error {
 			if req.HTTP.Method == http.MethodGet {
 				return nil
 			}
-		case "microsoft.management/checknameavailability", "microsoft.management/getentities":
-			// Asking whether a group name is free, and listing the entities the caller can
-			// see (each with the caller's permission on it), need no role at the root.
+		case "microsoft.management/checknameavailability", "microsoft.management/getentities", "microsoft.resources/checkresourcename":
+			// Asking whether a group or resource name is free, and listing the entities the
+			// caller can see (each with the caller's permission on it), need no role at the root.
 			return nil
 		}
 	}

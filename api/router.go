@@ -254,6 +254,7 @@ var routes = map[routeKey]family{
 	{armid.Extension, false, mgSettingsType}:                                        (*Handler).serveHierarchySettings,
 	{armid.Tenant, true, "microsoft.management/checknameavailability"}:              (*Handler).serveCheckNameAvailability,
 	{armid.Tenant, true, "microsoft.management/getentities"}:                        (*Handler).serveEntities,
+	{armid.Tenant, true, "microsoft.resources/checkresourcename"}:                   (*Handler).serveCheckResourceName,
 	{armid.Subscription, true, "resourcegroups"}:                                    (*Handler).serveResourceGroupList,
 	{armid.ResourceGroup, false, ""}:                                                (*Handler).serveResourceGroup,
 	{armid.Subscription, true, "resources"}:                                         (*Handler).serveResourceList,

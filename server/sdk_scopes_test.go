@@ -80,6 +80,26 @@ func TestSDKSubscriptionsTenantsLocationsProviders(t *testing.T) {
 				t.Errorf("locations %v", locs)
 			}
 
+			// Reserved names, as ARM checks them
+			// (https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-reserved-resource-name).
+			names, err := armsubscriptions.NewSubscriptionClient(cred, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, want := range map[string]armsubscriptions.ResourceNameStatus{
+				"contoso-web": armsubscriptions.ResourceNameStatusAllowed, "Azure": armsubscriptions.ResourceNameStatusReserved,
+				"mywindowsapp": armsubscriptions.ResourceNameStatusReserved, "loginportal": armsubscriptions.ResourceNameStatusReserved,
+				"portallogin": armsubscriptions.ResourceNameStatusAllowed,
+			} {
+				res, err := names.CheckResourceName(ctx, &armsubscriptions.SubscriptionClientCheckResourceNameOptions{
+					ResourceNameDefinition: &armsubscriptions.ResourceName{Name: to.Ptr(name), Type: to.Ptr("Microsoft.Web/sites")}})
+				if err != nil || res.Status == nil || *res.Status != want {
+					t.Errorf("checkResourceName %s: %v %+v, want %s", name, err, res, want)
+				}
+			}
+			_, err = names.CheckResourceName(ctx, nil)
+			wantCode(t, err, http.StatusBadRequest, "InvalidRequestContent")
+
 			tenants, err := armsubscriptions.NewTenantsClient(cred, opts)
 			if err != nil {
 				t.Fatal(err)
