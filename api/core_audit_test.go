@@ -233,6 +233,12 @@ func TestResourceListFilterForms(t *testing.T) {
 		{sub, "startswith(tagName, 'DEPARTMENT')", []string{"kv-demo"}, ""},
 		{sub + "/resourceGroups/RG-Two", "startswith(tagName, 'dep')", []string{"vm-demo"}, ""},
 		{sub, "startswith(tagName, 'zzz')", nil, ""},
+		// "You can link more than one substringof together by adding and/or operators."
+		{sub, "substringof('kv', name) or substringof('plain', name)", []string{"kv-demo", "vm-plain"}, ""},
+		{sub, "(substringof('kv', name) or substringof('vm', name)) and substringof('two', resourceGroup)", []string{"vm-demo", "vm-plain"}, ""},
+		{sub + "/resourceGroups/rg-one", "tagName eq 'env' or tagName eq 'Department'", []string{"kv-demo", "sa-prod"}, ""},
+		{sub, "name eq 'kv-demo' and name eq 'sa-prod'", nil, ""},
+		{sub, "name eq 'kv-demo' or", nil, CodeInvalidFilter},
 		{sub, "startswith(location, 'west')", nil, CodeInvalidFilter},
 		{sub, "substringof('x', location)", nil, CodeInvalidFilter},
 		{sub, "startswith(tagName 'x')", nil, CodeInvalidFilter},

@@ -4,56 +4,181 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/palisade/palisade/store"
 )
 
 // Filter is a parsed $filter of the resource and resource-group lists.
 // ARM accepts a small OData subset there
 // (https://learn.microsoft.com/rest/api/resources/resources/list):
-// "<field> eq '<value>'" clauses joined by "and", for the fields
-// resourceType, location, resourceGroup, name, tagName and tagValue,
-// substringof('<text>', name), substringof('<text>', resourceGroup) and
-// startswith(tagName, '<prefix>').
+// "<field> eq '<value>'" clauses for the fields resourceType, location,
+// resourceGroup, name, tagName and tagValue, substringof('<text>', name),
+// substringof('<text>', resourceGroup) and startswith(tagName, '<prefix>'),
+// joined by "and" and "or" ("You can link more than one substringof
+// together by adding and/or operators", and substringof with resourceType),
+// with parentheses to group; "and" binds tighter than "or".
+//
+// A Filter without Or is one conjunction: every field set must hold. With
+// Or it is the disjunction of those conjunctions (each without an Or of its
+// own) and its other fields are empty; an empty, non-nil Or matches nothing.
 type Filter struct {
 	ResourceType  string
 	Location      string
 	ResourceGroup string
 	Name          string
-	NameContains  string
-	// ResourceGroupContains is the text of substringof('…', resourceGroup).
-	ResourceGroupContains string
+	// NameContains and ResourceGroupContains are the texts of
+	// substringof('…', name) and substringof('…', resourceGroup); each must
+	// be found (ignoring case).
+	NameContains          []string
+	ResourceGroupContains []string
 	TagName               string
 	// TagNamePrefix is the prefix of startswith(tagName, '…'): documents
 	// with a tag whose name starts with it (ignoring case) are kept.
 	TagNamePrefix string
 	TagValue      string
-	// hasTagValue distinguishes tagValue eq '' from no tagValue clause.
+	// HasTagValue distinguishes tagValue eq '' from no tagValue clause.
 	HasTagValue bool
+	// Or holds the alternatives of a filter that uses "or".
+	Or []Filter
+	// impossible marks a conjunction that cannot hold: two of its clauses
+	// ask for different values of one field.
+	impossible bool
 }
+
+// maxFilterTerms bounds the alternatives a filter may expand to once its
+// parentheses are distributed, so that a short $filter cannot ask for an
+// exponential amount of work.
+const maxFilterTerms = 64
 
 // ParseFilter parses a $filter expression; the empty string is the empty
 // filter. Errors are *Error values with ARM's InvalidFilterInQueryString.
 func ParseFilter(s string) (Filter, error) {
-	var f Filter
-	p := &filterLexer{s: s}
 	if strings.TrimSpace(s) == "" {
-		return f, nil
+		return Filter{}, nil
 	}
-	for {
-		if err := p.clause(&f); err != nil {
-			return Filter{}, err
-		}
-		p.space()
-		if p.eof() {
-			break
-		}
-		if !p.keyword("and") {
-			return Filter{}, p.errorf("expected 'and'")
+	p := &filterLexer{s: s}
+	terms, err := p.or()
+	if err != nil {
+		return Filter{}, err
+	}
+	p.space()
+	if !p.eof() {
+		return Filter{}, p.errorf("expected 'and' or 'or'")
+	}
+	for i := range terms {
+		if terms[i].HasTagValue && terms[i].TagName == "" {
+			return Filter{}, filterError(s, "tagValue can only be used together with tagName")
 		}
 	}
-	if f.HasTagValue && f.TagName == "" {
-		return Filter{}, filterError(s, "tagValue can only be used together with tagName")
+	live := terms[:0]
+	for _, t := range terms {
+		if !t.never() {
+			live = append(live, t)
+		}
 	}
-	return f, nil
+	if len(live) == 1 && len(terms) == 1 {
+		return live[0], nil
+	}
+	return Filter{Or: live}, nil
+}
+
+// Alternatives lists the conjunctions the filter is the disjunction of:
+// the filter itself when it has no "or".
+func (f *Filter) Alternatives() []Filter {
+	if f.Or != nil {
+		return f.Or
+	}
+	return []Filter{*f}
+}
+
+// OmitsTags reports whether the list's items leave out their tags: ARM does
+// so when the list is filtered by a tag name and value (Resources_List's
+// $filter description in Azure/azure-rest-api-specs resources.json).
+func (f *Filter) OmitsTags() bool {
+	alts := f.Alternatives()
+	for _, a := range alts {
+		if !a.HasTagValue {
+			return false
+		}
+	}
+	return len(alts) > 0
+}
+
+// Matches reports whether a document satisfies the conjunction f (f has no
+// Or), comparing as ARM does: names, types, groups and tag names ignoring
+// case, tag values exactly, locations in their normalised form.
+func (f *Filter) Matches(d *store.Document) bool {
+	switch {
+	case f.ResourceType != "" && !strings.EqualFold(d.Type, f.ResourceType),
+		f.Location != "" && !strings.EqualFold(d.Location, store.NormalizeLocation(f.Location)),
+		f.ResourceGroup != "" && !strings.EqualFold(d.ResourceGroup, f.ResourceGroup),
+		f.Name != "" && !strings.EqualFold(d.Name, f.Name),
+		f.TagNamePrefix != "" && !hasTagPrefix(d.Tags, f.TagNamePrefix):
+		return false
+	}
+	for _, c := range f.NameContains {
+		if !strings.Contains(strings.ToLower(d.Name), strings.ToLower(c)) {
+			return false
+		}
+	}
+	for _, c := range f.ResourceGroupContains {
+		if !strings.Contains(strings.ToLower(d.ResourceGroup), strings.ToLower(c)) {
+			return false
+		}
+	}
+	if f.TagName != "" {
+		found := false
+		for k, v := range d.Tags {
+			if strings.EqualFold(k, f.TagName) && (!f.HasTagValue || v == f.TagValue) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// never reports whether the conjunction cannot hold.
+func (f *Filter) never() bool { return f.impossible }
+
+// and merges two conjunctions; a field asked for two different values makes
+// the result one that never holds.
+func and(a, b Filter) Filter {
+	if a.never() || b.never() {
+		return Filter{impossible: true}
+	}
+	out := a
+	conflict := false
+	one := func(dst *string, v string, fold bool) {
+		switch {
+		case v == "":
+		case *dst == "":
+			*dst = v
+		case fold && !strings.EqualFold(*dst, v), !fold && *dst != v:
+			conflict = true
+		}
+	}
+	one(&out.ResourceType, b.ResourceType, true)
+	one(&out.Location, b.Location, true)
+	one(&out.ResourceGroup, b.ResourceGroup, true)
+	one(&out.Name, b.Name, true)
+	one(&out.TagName, b.TagName, true)
+	one(&out.TagNamePrefix, b.TagNamePrefix, true)
+	if b.HasTagValue {
+		if out.HasTagValue && out.TagValue != b.TagValue {
+			conflict = true
+		}
+		out.TagValue, out.HasTagValue = b.TagValue, true
+	}
+	out.NameContains = append(append([]string(nil), a.NameContains...), b.NameContains...)
+	out.ResourceGroupContains = append(append([]string(nil), a.ResourceGroupContains...), b.ResourceGroupContains...)
+	if conflict {
+		return Filter{impossible: true}
+	}
+	return out
 }
 
 // hasTagPrefix reports whether tags hold a name starting with prefix,
@@ -68,8 +193,9 @@ func hasTagPrefix(tags map[string]string, prefix string) bool {
 }
 
 type filterLexer struct {
-	s   string
-	pos int
+	s     string
+	pos   int
+	depth int // parentheses open
 }
 
 func (p *filterLexer) eof() bool { return p.pos >= len(p.s) }
@@ -148,6 +274,75 @@ func (p *filterLexer) literal() (string, error) {
 	return "", p.errorf("unterminated string")
 }
 
+// or parses alternatives joined by "or" into their conjunctions.
+func (p *filterLexer) or() ([]Filter, error) {
+	terms, err := p.and()
+	if err != nil {
+		return nil, err
+	}
+	for p.keyword("or") {
+		more, err := p.and()
+		if err != nil {
+			return nil, err
+		}
+		terms = append(terms, more...)
+		if len(terms) > maxFilterTerms {
+			return nil, p.errorf("the filter has more than %d alternatives", maxFilterTerms)
+		}
+	}
+	return terms, nil
+}
+
+// and parses units joined by "and", distributing over the alternatives of
+// parenthesised groups.
+func (p *filterLexer) and() ([]Filter, error) {
+	terms, err := p.unit()
+	if err != nil {
+		return nil, err
+	}
+	for p.keyword("and") {
+		more, err := p.unit()
+		if err != nil {
+			return nil, err
+		}
+		if len(terms)*len(more) > maxFilterTerms {
+			return nil, p.errorf("the filter has more than %d alternatives", maxFilterTerms)
+		}
+		var out []Filter
+		for _, a := range terms {
+			for _, b := range more {
+				out = append(out, and(a, b))
+			}
+		}
+		terms = out
+	}
+	return terms, nil
+}
+
+// unit parses a clause or a parenthesised filter.
+func (p *filterLexer) unit() ([]Filter, error) {
+	if p.punct('(') {
+		p.depth++
+		if p.depth > 16 {
+			return nil, p.errorf("parentheses nest too deeply")
+		}
+		terms, err := p.or()
+		if err != nil {
+			return nil, err
+		}
+		if !p.punct(')') {
+			return nil, p.errorf("expected ')'")
+		}
+		p.depth--
+		return terms, nil
+	}
+	var f Filter
+	if err := p.clause(&f); err != nil {
+		return nil, err
+	}
+	return []Filter{f}, nil
+}
+
 func (p *filterLexer) clause(f *Filter) error {
 	start := p.pos
 	field := p.ident()
@@ -168,9 +363,9 @@ func (p *filterLexer) clause(f *Filter) error {
 		arg := p.ident()
 		switch {
 		case strings.EqualFold(arg, "name"):
-			f.NameContains = v
+			f.NameContains = append(f.NameContains, v)
 		case strings.EqualFold(arg, "resourceGroup"):
-			f.ResourceGroupContains = v
+			f.ResourceGroupContains = append(f.ResourceGroupContains, v)
 		default:
 			return p.errorf("substringof supports only the fields 'name' and 'resourceGroup'")
 		}

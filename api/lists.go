@@ -33,35 +33,38 @@ func (h *Handler) serveResourceList(w http.ResponseWriter, req *Request) error {
 	if err != nil {
 		return err
 	}
-	q := store.Query{SubscriptionID: req.ID.SubscriptionID(), Location: f.Location, TagName: f.TagName, TagValue: f.TagValue}
-	if f.ResourceType != "" {
-		q.Types = []string{strings.ToLower(f.ResourceType)}
-	}
+	q := store.Query{SubscriptionID: req.ID.SubscriptionID()}
 	if req.ID.Kind() == armid.ResourceGroup {
 		q.ParentKey = req.ID.Key()
-	} else if f.ResourceGroup != "" {
-		q.ResourceGroup = f.ResourceGroup
+	}
+	alts := f.Alternatives()
+	if f.Or == nil {
+		// One conjunction: the store narrows by what it can index; Matches checks the rest.
+		q.Location, q.TagName = store.NormalizeLocation(f.Location), f.TagName
+		if f.HasTagValue && f.TagValue != "" {
+			q.TagValue = f.TagValue
+		}
+		if f.ResourceType != "" {
+			q.Types = []string{strings.ToLower(f.ResourceType)}
+		}
+		if req.ID.Kind() != armid.ResourceGroup {
+			q.ResourceGroup = f.ResourceGroup
+		}
 	}
 	expand := strings.ToLower(req.HTTP.URL.Query().Get("$expand"))
+	omitTags := f.OmitsTags()
 	return h.listFiltered(w, req, q, func(d *store.Document) bool {
 		if excludedFromResourceList(d.Type) || !strings.Contains(d.ParentKey, "/resourcegroups/") ||
 			strings.Count(d.ParentKey, "/") != 4 {
 			return false
 		}
-		if f.Name != "" && !strings.EqualFold(d.Name, f.Name) {
-			return false
+		for i := range alts {
+			if alts[i].Matches(d) {
+				d.Body = listItem(d, expand, omitTags)
+				return true
+			}
 		}
-		if f.NameContains != "" && !strings.Contains(strings.ToLower(d.Name), strings.ToLower(f.NameContains)) {
-			return false
-		}
-		if f.ResourceGroupContains != "" && !strings.Contains(strings.ToLower(d.ResourceGroup), strings.ToLower(f.ResourceGroupContains)) {
-			return false
-		}
-		if f.TagNamePrefix != "" && !hasTagPrefix(d.Tags, f.TagNamePrefix) {
-			return false
-		}
-		d.Body = listItem(d, expand, f.HasTagValue)
-		return true
+		return false
 	})
 }
 

@@ -232,9 +232,20 @@ func (h *Handler) serveResourceGroupList(w http.ResponseWriter, req *Request) er
 	if err != nil {
 		return err
 	}
-	q := store.Query{Types: []string{rgDocType}, ParentKey: req.ID.Key(), TagName: f.TagName, TagValue: f.TagValue, Location: f.Location}
+	q := store.Query{Types: []string{rgDocType}, ParentKey: req.ID.Key()}
+	if f.Or == nil {
+		q.TagName, q.Location = f.TagName, store.NormalizeLocation(f.Location)
+		if f.HasTagValue && f.TagValue != "" {
+			q.TagValue = f.TagValue
+		}
+	}
+	alts := f.Alternatives()
 	return h.listFiltered(w, req, q, func(d *store.Document) bool {
-		return (f.Name == "" || strings.EqualFold(d.Name, f.Name)) &&
-			(f.TagNamePrefix == "" || hasTagPrefix(d.Tags, f.TagNamePrefix))
+		for i := range alts {
+			if alts[i].Matches(d) {
+				return true
+			}
+		}
+		return false
 	})
 }

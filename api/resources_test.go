@@ -264,6 +264,7 @@ func TestResourceListShape(t *testing.T) {
 		{"&$expand=createdTime,changedTime,provisioningState", []string{"createdTime", "changedTime", "provisioningState"}, []string{"properties"}},
 		{"&$filter=tagName%20eq%20'env'", []string{"tags"}, []string{"properties"}},
 		{"&$filter=tagName%20eq%20'env'%20and%20tagValue%20eq%20'prod'", []string{"id", "name"}, []string{"tags", "properties"}},
+		{"&$filter=substringof('zz',%20name)%20or%20resourceType%20eq%20'a.b/things'", []string{"id", "tags"}, []string{"properties"}},
 	}
 	for _, c := range cases {
 		r := a.do(t, "GET", rg+"/resources?api-version=2025-04-01"+c.query, "")
