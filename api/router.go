@@ -259,6 +259,7 @@ var routes = map[routeKey]family{
 	{armid.ResourceGroup, false, ""}:                                                (*Handler).serveResourceGroup,
 	{armid.Subscription, true, "resources"}:                                         (*Handler).serveResourceList,
 	{armid.ResourceGroup, true, "resources"}:                                        (*Handler).serveResourceList,
+	{armid.Subscription, true, "tagnames"}:                                          (*Handler).serveTagNames,
 }
 
 // ServeHTTP implements http.Handler: request ids, api-version, routing,
@@ -380,6 +381,16 @@ func resolve(path string, req *Request) (routeKey, error) {
 			return armid.ID{}, invalidID(path, err)
 		}
 		return id, nil
+	}
+	if n >= 3 && strings.EqualFold(segs[0], "subscriptions") && strings.EqualFold(segs[2], tagNamesKeyword) {
+		// /subscriptions/{s}/tagNames[/{name}[/tagValues/{value}]]: tag names and values are
+		// not ARM ids; the whole tree is the subscription's tagNames collection.
+		id, err := parent(2)
+		if err != nil {
+			return routeKey{}, err
+		}
+		req.ID, req.Collection = id, segs[2]
+		return routeKey{armid.Subscription, true, "tagnames"}, nil
 	}
 	switch {
 	case n >= 3 && strings.EqualFold(segs[n-3], "providers") &&
