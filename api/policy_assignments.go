@@ -166,6 +166,10 @@ func (p *PolicyHandlers) putAssignment(w http.ResponseWriter, req *Request, patc
 	}
 	ctx := req.HTTP.Context()
 	var stored *store.Document
+	status := http.StatusCreated // the SDK's Create accepts only 201, for a replace too
+	if patched != nil {
+		status = http.StatusOK
+	}
 	err = p.h.cfg.Store.Update(ctx, func(tx store.Tx) error {
 		if err := CheckScope(ctx, tx, scope); err != nil {
 			return err
@@ -199,15 +203,13 @@ func (p *PolicyHandlers) putAssignment(w http.ResponseWriter, req *Request, patc
 		if a.Identity != nil {
 			extra["identity"] = assignmentIdentity(a.Identity, oldBody, p.h.cfg.TenantID)
 		}
-		stored, err = storePolicyObject(ctx, tx, req, "Microsoft.Authorization/policyAssignments", props, extra, oldBody)
-		return err
+		if stored, err = storePolicyObject(ctx, tx, req, "Microsoft.Authorization/policyAssignments", props, extra, oldBody); err != nil {
+			return err
+		}
+		return p.h.recordAdministrative(ctx, tx, req, stored, status)
 	})
 	if err != nil {
 		return err
-	}
-	status := http.StatusCreated
-	if patched != nil {
-		status = http.StatusOK
 	}
 	writeDoc(w, status, stored)
 	return nil

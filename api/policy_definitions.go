@@ -145,8 +145,10 @@ func (p *PolicyHandlers) putDefinition(w http.ResponseWriter, req *Request) erro
 				return err
 			}
 		}
-		stored, err = storePolicyObject(ctx, tx, req, "Microsoft.Authorization/policyDefinitions", props, nil, oldBody)
-		return err
+		if stored, err = storePolicyObject(ctx, tx, req, "Microsoft.Authorization/policyDefinitions", props, nil, oldBody); err != nil {
+			return err
+		}
+		return p.h.recordAdministrative(ctx, tx, req, stored, http.StatusCreated)
 	})
 	if err != nil {
 		return err
@@ -197,11 +199,14 @@ func (p *PolicyHandlers) deleteDoc(w http.ResponseWriter, req *Request) error {
 	var deleted *store.Document
 	err := p.h.cfg.Store.Update(ctx, func(tx store.Tx) error {
 		d, err := tx.Delete(ctx, req.ID.Key(), store.Condition{})
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return p.h.recordAdministrative(ctx, tx, req, nil, http.StatusNoContent)
+		case err != nil:
+			return err
 		}
 		deleted = d
-		return err
+		return p.h.recordAdministrative(ctx, tx, req, d, http.StatusOK)
 	})
 	if err != nil {
 		return err
@@ -420,8 +425,10 @@ func (p *PolicyHandlers) serveDefinitionVersion(w http.ResponseWriter, req *Requ
 			if err != nil {
 				return err
 			}
-			stored, err = putPolicyDoc(ctx, tx, req.ID, body)
-			return err
+			if stored, err = putPolicyDoc(ctx, tx, req.ID, body); err != nil {
+				return err
+			}
+			return p.h.recordAdministrative(ctx, tx, req, stored, http.StatusCreated)
 		})
 		if err != nil {
 			return err

@@ -246,6 +246,29 @@ func (e *Enforcement) recordPlain(ctx context.Context, tx store.Tx, req *Request
 	return tx.AppendEvents(ctx, activitylog.StoreEvents([]*activitylog.Event{started, fin}))
 }
 
+// recordAdministrative records a write that Azure Policy does not decide — of a policy
+// definition, initiative, assignment or exemption — as Azure's activity log does: Started and
+// Succeeded Administrative events in the write's own transaction, naming the object (doc, the
+// stored or deleted document; nil when a DELETE found nothing) and the caller. It does nothing
+// when the server keeps no activity log.
+func (h *Handler) recordAdministrative(ctx context.Context, tx store.Tx, req *Request, doc *store.Document, status int) error {
+	if h.enforcement == nil {
+		return nil
+	}
+	id, body := req.ID, []byte(nil)
+	resource, _ := json.Marshal(map[string]string{"type": req.Type})
+	if doc != nil {
+		if stored, err := armid.Parse(doc.ID); err == nil {
+			id = stored
+		}
+		resource = doc.Body
+		if req.HTTP.Method != http.MethodDelete {
+			body = doc.Body
+		}
+	}
+	return h.enforcement.recordPlain(ctx, tx, req, id, resource, status, body)
+}
+
 // SetEnforcement puts policy enforcement and the activity log in the write path.
 func (h *Handler) SetEnforcement(e *Enforcement) {
 	h.enforcement = e

@@ -157,8 +157,14 @@ func (p *PolicyHandlers) storeExemption(w http.ResponseWriter, req *Request, pro
 			return err
 		}
 		created = oldBody == nil
-		stored, err = storePolicyObject(ctx, tx, req, "Microsoft.Authorization/policyExemptions", props, nil, oldBody)
-		return err
+		if stored, err = storePolicyObject(ctx, tx, req, "Microsoft.Authorization/policyExemptions", props, nil, oldBody); err != nil {
+			return err
+		}
+		status := http.StatusOK
+		if created && !patched {
+			status = http.StatusCreated
+		}
+		return p.h.recordAdministrative(ctx, tx, req, stored, status)
 	})
 	if err != nil {
 		return err

@@ -139,8 +139,14 @@ func (p *PolicyHandlers) putSetDefinition(w http.ResponseWriter, req *Request, i
 		if isVersion {
 			typ += "/versions"
 		}
-		stored, err = storePolicyObject(ctx, tx, req, typ, props, nil, oldBody)
-		return err
+		if stored, err = storePolicyObject(ctx, tx, req, typ, props, nil, oldBody); err != nil {
+			return err
+		}
+		status := http.StatusOK
+		if created {
+			status = http.StatusCreated
+		}
+		return p.h.recordAdministrative(ctx, tx, req, stored, status)
 	})
 	if err != nil {
 		return err
