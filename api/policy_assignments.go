@@ -206,7 +206,7 @@ func (p *PolicyHandlers) putAssignment(w http.ResponseWriter, req *Request, patc
 		if stored, err = storePolicyObject(ctx, tx, req, "Microsoft.Authorization/policyAssignments", props, extra, oldBody); err != nil {
 			return err
 		}
-		return p.h.recordAdministrative(ctx, tx, req, stored, status)
+		return p.h.RecordAdministrative(ctx, tx, req, stored, status)
 	})
 	if err != nil {
 		return err

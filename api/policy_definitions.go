@@ -148,7 +148,7 @@ func (p *PolicyHandlers) putDefinition(w http.ResponseWriter, req *Request) erro
 		if stored, err = storePolicyObject(ctx, tx, req, "Microsoft.Authorization/policyDefinitions", props, nil, oldBody); err != nil {
 			return err
 		}
-		return p.h.recordAdministrative(ctx, tx, req, stored, http.StatusCreated)
+		return p.h.RecordAdministrative(ctx, tx, req, stored, http.StatusCreated)
 	})
 	if err != nil {
 		return err
@@ -201,12 +201,12 @@ func (p *PolicyHandlers) deleteDoc(w http.ResponseWriter, req *Request) error {
 		d, err := tx.Delete(ctx, req.ID.Key(), store.Condition{})
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			return p.h.recordAdministrative(ctx, tx, req, nil, http.StatusNoContent)
+			return p.h.RecordAdministrative(ctx, tx, req, nil, http.StatusNoContent)
 		case err != nil:
 			return err
 		}
 		deleted = d
-		return p.h.recordAdministrative(ctx, tx, req, d, http.StatusOK)
+		return p.h.RecordAdministrative(ctx, tx, req, d, http.StatusOK)
 	})
 	if err != nil {
 		return err
@@ -428,7 +428,7 @@ func (p *PolicyHandlers) serveDefinitionVersion(w http.ResponseWriter, req *Requ
 			if stored, err = putPolicyDoc(ctx, tx, req.ID, body); err != nil {
 				return err
 			}
-			return p.h.recordAdministrative(ctx, tx, req, stored, http.StatusCreated)
+			return p.h.RecordAdministrative(ctx, tx, req, stored, http.StatusCreated)
 		})
 		if err != nil {
 			return err

@@ -246,12 +246,13 @@ func (e *Enforcement) recordPlain(ctx context.Context, tx store.Tx, req *Request
 	return tx.AppendEvents(ctx, activitylog.StoreEvents([]*activitylog.Event{started, fin}))
 }
 
-// recordAdministrative records a write that Azure Policy does not decide — of a policy
-// definition, initiative, assignment or exemption — as Azure's activity log does: Started and
+// RecordAdministrative records a write that Azure Policy does not decide — of a policy
+// definition, initiative, assignment or exemption, a role assignment or definition — as Azure's
+// activity log does: Started and
 // Succeeded Administrative events in the write's own transaction, naming the object (doc, the
 // stored or deleted document; nil when a DELETE found nothing) and the caller. It does nothing
 // when the server keeps no activity log.
-func (h *Handler) recordAdministrative(ctx context.Context, tx store.Tx, req *Request, doc *store.Document, status int) error {
+func (h *Handler) RecordAdministrative(ctx context.Context, tx store.Tx, req *Request, doc *store.Document, status int) error {
 	if h.enforcement == nil {
 		return nil
 	}

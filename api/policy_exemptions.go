@@ -164,7 +164,7 @@ func (p *PolicyHandlers) storeExemption(w http.ResponseWriter, req *Request, pro
 		if created && !patched {
 			status = http.StatusCreated
 		}
-		return p.h.recordAdministrative(ctx, tx, req, stored, status)
+		return p.h.RecordAdministrative(ctx, tx, req, stored, status)
 	})
 	if err != nil {
 		return err

@@ -146,7 +146,7 @@ func (p *PolicyHandlers) putSetDefinition(w http.ResponseWriter, req *Request, i
 		if created {
 			status = http.StatusCreated
 		}
-		return p.h.recordAdministrative(ctx, tx, req, stored, status)
+		return p.h.RecordAdministrative(ctx, tx, req, stored, status)
 	})
 	if err != nil {
 		return err

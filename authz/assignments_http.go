@@ -66,17 +66,25 @@ func (h *Handlers) getAssignment(w http.ResponseWriter, c Call) error {
 
 func (h *Handlers) deleteAssignment(w http.ResponseWriter, c Call) error {
 	var doc *store.Document
-	err := h.Store.Update(c.HTTP.Context(), func(tx store.Tx) error {
+	ctx := c.HTTP.Context()
+	err := h.Store.Update(ctx, func(tx store.Tx) error {
 		var err error
-		doc, err = tx.Delete(c.HTTP.Context(), c.ID.Key(), store.Condition{})
-		return err
+		doc, err = tx.Delete(ctx, c.ID.Key(), store.Condition{})
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			doc = nil
+			return c.record(ctx, tx, nil, http.StatusNoContent)
+		case err != nil:
+			return err
+		}
+		return c.record(ctx, tx, doc, http.StatusOK)
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	}
 	if err != nil {
 		return fmt.Errorf("delete role assignment %s: %w", c.ID, err)
+	}
+	if doc == nil {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}
 	writeJSON(w, http.StatusOK, json.RawMessage(doc.Body))
 	return nil
@@ -216,8 +224,10 @@ func (h *Handlers) putAssignment(w http.ResponseWriter, c Call) error {
 	var stored *store.Document
 	err = h.Store.Update(ctx, func(tx store.Tx) error {
 		var err error
-		status, stored, err = h.writeAssignment(ctx, tx, c, req)
-		return err
+		if status, stored, err = h.writeAssignment(ctx, tx, c, req); err != nil {
+			return err
+		}
+		return c.record(ctx, tx, stored, status)
 	})
 	if err != nil {
 		return err

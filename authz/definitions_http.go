@@ -228,8 +228,10 @@ func (h *Handlers) putDefinition(w http.ResponseWriter, c Call) error {
 			return err
 		}
 		doc.Key = key
-		stored, err = tx.Put(ctx, doc, store.Condition{})
-		return err
+		if stored, err = tx.Put(ctx, doc, store.Condition{}); err != nil {
+			return err
+		}
+		return c.record(ctx, tx, stored, http.StatusCreated)
 	})
 	if err != nil {
 		return err
@@ -264,8 +266,10 @@ func (h *Handlers) deleteDefinition(w http.ResponseWriter, c Call) error {
 				return errorf(http.StatusConflict, "RoleDefinitionHasAssignments", "There are existing role assignments referencing role (code: RoleDefinitionHasAssignments).")
 			}
 		}
-		deleted, err = tx.Delete(ctx, d.Key, store.Condition{})
-		return err
+		if deleted, err = tx.Delete(ctx, d.Key, store.Condition{}); err != nil {
+			return err
+		}
+		return c.record(ctx, tx, deleted, http.StatusOK)
 	})
 	if err != nil {
 		return err

@@ -66,6 +66,18 @@ type Call struct {
 	Body []byte
 	// Caller is the authenticated caller, recorded as createdBy/updatedBy.
 	Caller Principal
+	// Record, when set, is called in the write transaction of a role assignment or custom role
+	// definition after it is stored (doc, with the status answered) or deleted (doc the deleted
+	// document, nil when there was none): the server records the write in the activity log.
+	Record func(ctx context.Context, tx store.Tx, doc *store.Document, status int) error
+}
+
+// record calls c.Record when it is set.
+func (c Call) record(ctx context.Context, tx store.Tx, doc *store.Document, status int) error {
+	if c.Record == nil {
+		return nil
+	}
+	return c.Record(ctx, tx, doc, status)
 }
 
 // fail writes err: errors of this package through WriteError, other errors

@@ -29,7 +29,10 @@ func (s *Server) mountRBAC(tenant string, dir identity.Directory) {
 	serve := func(f func(*authz.Handlers, http.ResponseWriter, authz.Call)) api.ProviderHandler {
 		return api.ProviderHandlerFunc(func(w http.ResponseWriter, r *api.Request) {
 			f(rh, w, authz.Call{HTTP: r.HTTP, ID: r.ID, Collection: r.IsCollection(), Body: r.Body,
-				Caller: authz.PrincipalOf(r.Principal)})
+				Caller: authz.PrincipalOf(r.Principal),
+				Record: func(ctx context.Context, tx store.Tx, doc *store.Document, status int) error {
+					return s.arm.RecordAdministrative(ctx, tx, r, doc, status)
+				}})
 		})
 	}
 	s.arm.Handle(authz.RoleAssignmentType, serve((*authz.Handlers).ServeRoleAssignment))

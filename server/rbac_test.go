@@ -126,3 +126,39 @@ func TestGroupRoleAssignment(t *testing.T) {
 		t.Errorf("group member writes: %d %v", status, body)
 	}
 }
+
+// Role assignment and custom role writes are Administrative events in the subscription's activity
+// log, as in Azure (Microsoft.Authorization/roleAssignments/write and …/delete, Started then
+// Succeeded): the record of who granted access.
+func TestRoleWritesInActivityLog(t *testing.T) {
+	r := startServer(t)
+	admin := r.adminToken(t)
+	sub := "/subscriptions/" + testSub
+	ra := sub + "/providers/Microsoft.Authorization/roleAssignments/6f1a2b3c-0000-4000-8000-0000000000aa"
+	status, _, body := r.raw(t, "PUT", ra+"?api-version=2022-04-01", admin, `{"properties":{"roleDefinitionId":"`+sub+
+		`/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7","principalId":"`+testClientID+`","principalType":"ServicePrincipal"}}`)
+	if status != 201 {
+		t.Fatalf("grant: %d %v", status, body)
+	}
+	if status, _, body := r.raw(t, "DELETE", ra+"?api-version=2022-04-01", admin, ""); status != 200 {
+		t.Fatalf("revoke: %d %v", status, body)
+	}
+	filter := url.QueryEscape("eventTimestamp ge '2000-01-01T00:00:00Z' and resourceProvider eq 'Microsoft.Authorization'")
+	status, _, body = r.raw(t, "GET", sub+"/providers/Microsoft.Insights/eventtypes/management/values?api-version=2015-04-01&$filter="+filter, admin, "")
+	if status != 200 {
+		t.Fatalf("activity log: %d %v", status, body)
+	}
+	got := map[string]int{}
+	for _, v := range body["value"].([]any) {
+		e := v.(map[string]any)
+		if strings.EqualFold(e["resourceId"].(string), ra) {
+			got[e["operationName"].(map[string]any)["value"].(string)+" "+e["status"].(map[string]any)["value"].(string)]++
+		}
+	}
+	for _, want := range []string{"Microsoft.Authorization/roleAssignments/write Started", "Microsoft.Authorization/roleAssignments/write Succeeded",
+		"Microsoft.Authorization/roleAssignments/delete Started", "Microsoft.Authorization/roleAssignments/delete Succeeded"} {
+		if got[want] != 1 {
+			t.Errorf("%s: %d events; all: %v", want, got[want], got)
+		}
+	}
+}
