@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -30,25 +29,9 @@ const (
 )
 
 // checkManagementAPIVersion refuses an api-version that providers.json does
-// not list for the Microsoft.Management type typ ("managementGroups/descendants"),
-// with the 404 InvalidResourceType that policy types answer too.
+// not list for the Microsoft.Management type typ ("managementGroups/descendants").
 func checkManagementAPIVersion(req *Request, typ string) error {
-	for _, t := range catalog["Microsoft.Management"] {
-		if !strings.EqualFold(t.Name, typ) {
-			continue
-		}
-		for _, v := range t.APIVersions {
-			if strings.EqualFold(v, req.APIVersion) {
-				return nil
-			}
-		}
-		asc := append([]string(nil), t.APIVersions...)
-		sort.Strings(asc)
-		return Errorf(http.StatusNotFound, CodeInvalidResourceType,
-			"The resource type '%s' could not be found in the namespace 'Microsoft.Management' for api version '%s'. The supported api-versions are '%s'.",
-			t.Name, req.APIVersion, strings.Join(asc, ","))
-	}
-	return nil
+	return checkTypeAPIVersion(req, "Microsoft.Management", typ)
 }
 
 // validManagementGroupName checks the naming rule of management group ids:

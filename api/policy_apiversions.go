@@ -6,11 +6,8 @@ import (
 	"strings"
 )
 
-// checkPolicyAPIVersion refuses an api-version the Microsoft.Authorization
-// provider does not register for the policy type addressed, as ARM does:
-// 404 InvalidResourceType naming the type, the namespace and the versions
-// it has, oldest first and comma-separated. The lists are the ones
-// providers.json advertises (GET /providers/Microsoft.Authorization).
+// checkPolicyAPIVersion refuses an api-version the Microsoft.Authorization provider does not
+// register for the policy type addressed (see checkTypeAPIVersion).
 func checkPolicyAPIVersion(req *Request) error {
 	typ := strings.ToLower(req.Type)
 	switch typ {
@@ -19,8 +16,16 @@ func checkPolicyAPIVersion(req *Request) error {
 	case typeListSetDefinitionVersions:
 		typ = typePolicySetVersion
 	}
-	for _, t := range catalog["Microsoft.Authorization"] {
-		if !strings.EqualFold("microsoft.authorization/"+t.Name, typ) {
+	return checkTypeAPIVersion(req, "Microsoft.Authorization", strings.TrimPrefix(typ, "microsoft.authorization/"))
+}
+
+// checkTypeAPIVersion refuses an api-version that the catalogue (providers.json, as GET
+// /providers/{namespace} advertises it) does not list for the type typ of namespace, as ARM
+// does: 404 InvalidResourceType naming the type, the namespace and the versions it has, oldest
+// first and comma-separated. Types the catalogue does not hold pass.
+func checkTypeAPIVersion(req *Request, namespace, typ string) error {
+	for _, t := range catalog[namespace] {
+		if !strings.EqualFold(t.Name, typ) {
 			continue
 		}
 		for _, v := range t.APIVersions {
@@ -31,8 +36,8 @@ func checkPolicyAPIVersion(req *Request) error {
 		asc := append([]string(nil), t.APIVersions...)
 		sort.Strings(asc)
 		return Errorf(http.StatusNotFound, CodeInvalidResourceType,
-			"The resource type '%s' could not be found in the namespace 'Microsoft.Authorization' for api version '%s'. The supported api-versions are '%s'.",
-			t.Name, req.APIVersion, strings.Join(asc, ","))
+			"The resource type '%s' could not be found in the namespace '%s' for api version '%s'. The supported api-versions are '%s'.",
+			t.Name, namespace, req.APIVersion, strings.Join(asc, ","))
 	}
 	return nil
 }
