@@ -114,3 +114,21 @@ func TestPolicyInsightsNotServed(t *testing.T) {
 		t.Fatalf("got %d %s: %s", r.Status, r.code(), r.Raw)
 	}
 }
+
+// The generic resource operations of the SDKs leave {parentResourcePath} empty for a resource
+// without a parent ("…/providers/Microsoft.Storage//storageAccounts/sa1"); ARM serves that path
+// as the resource, while an empty segment anywhere else stays an invalid id.
+func TestEmptyParentResourcePath(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"/subscriptions/s/resourcegroups/rg/providers/Microsoft.Storage//storageAccounts/sa1", "/subscriptions/s/resourcegroups/rg/providers/Microsoft.Storage/storageAccounts/sa1"},
+		{"/subscriptions/s/resourcegroups/rg/providers/A.B//c/d/providers/Microsoft.Authorization/policyAssignments", "/subscriptions/s/resourcegroups/rg/providers/A.B/c/d/providers/Microsoft.Authorization/policyAssignments"},
+		{"/subscriptions/s/resourceGroups//providers/A.B/c/d", "/subscriptions/s/resourceGroups//providers/A.B/c/d"},
+		{"/subscriptions/s/resourcegroups/rg/providers//A.B/c/d", "/subscriptions/s/resourcegroups/rg/providers//A.B/c/d"},
+		{"/subscriptions/s/resourcegroups/rg/providers/A.B/c//d", "/subscriptions/s/resourcegroups/rg/providers/A.B/c//d"},
+		{"/subscriptions/s/resourcegroups/rg/providers/A.B//d", "/subscriptions/s/resourcegroups/rg/providers/A.B//d"},
+	} {
+		if got := emptyParentPath(tc.in); got != tc.want {
+			t.Errorf("emptyParentPath(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

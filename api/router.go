@@ -310,7 +310,7 @@ func (h *Handler) serve(w http.ResponseWriter, req *Request) error {
 		return Errorf(http.StatusBadRequest, CodeInvalidAPIVersion,
 			"The api-version '%s' is invalid. The supported versions are '%s'.", req.APIVersion, strings.Join(resourcesAPIVersions, ","))
 	}
-	key, err := resolve(r.URL.Path, req)
+	key, err := resolve(emptyParentPath(r.URL.Path), req)
 	if err != nil {
 		return err
 	}
@@ -352,6 +352,27 @@ func (h *Handler) serve(w http.ResponseWriter, req *Request) error {
 	}
 	return Errorf(http.StatusNotFound, CodeInvalidResourceType,
 		"The resource type '%s' could not be found for api version '%s'.", strings.TrimPrefix(r.URL.Path, "/"), req.APIVersion)
+}
+
+// emptyParentPath closes the gap the generic resource operations leave in a path when a
+// resource has no parent: the SDKs fill {parentResourcePath} in
+// …/providers/{namespace}/{parentResourcePath}/{type}/{name} with an empty string and send
+// "…/providers/Microsoft.Storage//storageAccounts/sa1" (armresources.Client.Get with
+// parentResourcePath "", az resource show), which ARM serves as the resource. Any other empty
+// segment is left for resolve to refuse.
+func emptyParentPath(path string) string {
+	if !strings.Contains(path, "//") {
+		return path
+	}
+	segs := strings.Split(path, "/")
+	out := segs[:0]
+	for i, s := range segs {
+		if s == "" && i >= 2 && i+2 < len(segs) && segs[i-1] != "" && strings.EqualFold(segs[i-2], "providers") {
+			continue // the empty parent path after providers/{namespace}, before {type}/{name}
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, "/")
 }
 
 // resolve parses path once and fills req.ID, req.Collection and req.Type.

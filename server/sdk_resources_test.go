@@ -192,6 +192,44 @@ func resourceFlow(t *testing.T, r *running) {
 	if ex, err := res.CheckExistenceByID(ctx, blob, "2023-05-01", nil); err != nil || !ex.Success {
 		t.Errorf("CheckExistenceByID: %v %v", ex, err)
 	}
+
+	// The operations by parts: with no parent the SDK sends an empty {parentResourcePath}
+	// ("…/providers/Microsoft.Storage//storageAccounts/acct2"), as az resource show does.
+	p2, err := res.BeginCreateOrUpdate(ctx, "rg-main", "Microsoft.Storage", "", "storageAccounts", "acct2", "2023-05-01",
+		armresources.GenericResource{Location: to.Ptr("westeurope"), Properties: map[string]any{}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c2, err := p2.PollUntilDone(ctx, nil); err != nil || *c2.ID != base+"Microsoft.Storage/storageAccounts/acct2" {
+		t.Fatalf("create by parts: %v %+v", err, c2)
+	}
+	if g, err := res.Get(ctx, "rg-main", "Microsoft.Storage", "", "storageAccounts", "acct2", "2023-05-01", nil); err != nil || *g.Name != "acct2" {
+		t.Errorf("Get by parts: %v %+v", err, g)
+	}
+	if ex, err := res.CheckExistence(ctx, "rg-main", "Microsoft.Storage", "", "storageAccounts", "acct2", "2023-05-01", nil); err != nil || !ex.Success {
+		t.Errorf("CheckExistence by parts: %v %v", ex, err)
+	}
+	if g, err := res.Get(ctx, "rg-main", "Microsoft.Storage", "storageAccounts/acct1", "blobServices", "default", "2023-05-01", nil); err != nil ||
+		*g.ID != blob {
+		t.Errorf("Get of a nested resource by parts: %v %+v", err, g)
+	}
+	up2, err := res.BeginUpdate(ctx, "rg-main", "Microsoft.Storage", "", "storageAccounts", "acct2", "2023-05-01",
+		armresources.GenericResource{Tags: map[string]*string{"by": to.Ptr("parts")}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u2, err := up2.PollUntilDone(ctx, nil); err != nil || *u2.Tags["by"] != "parts" {
+		t.Errorf("Update by parts: %v %+v", err, u2)
+	}
+	d2, err := res.BeginDelete(ctx, "rg-main", "Microsoft.Storage", "", "storageAccounts", "acct2", "2023-05-01", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d2.PollUntilDone(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err = res.Get(ctx, "rg-main", "Microsoft.Storage", "", "storageAccounts", "acct2", "2023-05-01", nil)
+	wantCode(t, err, http.StatusNotFound, "ResourceNotFound")
 	for i := 0; i < 5; i++ {
 		if _, err := pollPut(ctx, res, fmt.Sprintf("%sContoso.Widgets/widgets/w%d", base, i),
 			armresources.GenericResource{Location: to.Ptr("eastus"), Tags: map[string]*string{"env": to.Ptr("prod")}}); err != nil {
