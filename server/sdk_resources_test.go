@@ -193,8 +193,7 @@ func resourceFlow(t *testing.T, r *running) {
 		t.Errorf("CheckExistenceByID: %v %v", ex, err)
 	}
 
-	// The operations by parts: with no parent the SDK sends an empty {parentResourcePath}
-	// ("…/providers/Microsoft.Storage//storageAccounts/acct2"), as az resource show does.
+	// The operations by parts, with no parent resource path and with one.
 	p2, err := res.BeginCreateOrUpdate(ctx, "rg-main", "Microsoft.Storage", "", "storageAccounts", "acct2", "2023-05-01",
 		armresources.GenericResource{Location: to.Ptr("westeurope"), Properties: map[string]any{}}, nil)
 	if err != nil {
@@ -208,6 +207,12 @@ func resourceFlow(t *testing.T, r *running) {
 	}
 	if ex, err := res.CheckExistence(ctx, "rg-main", "Microsoft.Storage", "", "storageAccounts", "acct2", "2023-05-01", nil); err != nil || !ex.Success {
 		t.Errorf("CheckExistence by parts: %v %v", ex, err)
+	}
+	// Other SDKs and az resource fill an empty {parentResourcePath} in verbatim
+	// ("…/providers/Microsoft.Storage//storageAccounts/acct2"; this SDK's path.Join removes it).
+	if status, _, body := r.raw(t, "GET", base+"Microsoft.Storage//storageAccounts/acct2?api-version=2023-05-01", r.adminToken(t), ""); status != http.StatusOK ||
+		body["name"] != "acct2" {
+		t.Errorf("GET with an empty parent path: %d %v", status, body)
 	}
 	if g, err := res.Get(ctx, "rg-main", "Microsoft.Storage", "storageAccounts/acct1", "blobServices", "default", "2023-05-01", nil); err != nil ||
 		*g.ID != blob {
