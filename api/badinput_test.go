@@ -132,3 +132,24 @@ func TestEmptyParentResourcePath(t *testing.T) {
 		}
 	}
 }
+
+// Template deployments are refused with the reason rather than stored as resources that deploy
+// nothing; types that merely start with the same letters (deploymentScripts) stay generic.
+func TestDeploymentsNotServed(t *testing.T) {
+	a := newTestAPI(t)
+	a.h.HandleType(DeploymentsType, DeploymentsNotServed())
+	rg := "/subscriptions/" + testSub + "/resourceGroups/rg1"
+	a.mustDo(t, "PUT", rg+"?api-version=2025-04-01", `{"location":"westeurope"}`, 201)
+	for _, tc := range []struct{ method, path string }{
+		{"PUT", rg + "/providers/Microsoft.Resources/deployments/d1?api-version=2024-11-01"},
+		{"POST", rg + "/providers/Microsoft.Resources/deployments/d1/whatIf?api-version=2024-11-01"},
+		{"GET", "/subscriptions/" + testSub + "/providers/Microsoft.Resources/deployments?api-version=2024-11-01"},
+	} {
+		r := a.do(t, tc.method, tc.path, `{"properties":{"mode":"Incremental","template":{}}}`)
+		msg, _ := r.Body["error"].(map[string]any)["message"].(string)
+		if r.Status != 404 || r.code() != "InvalidResourceType" || !strings.Contains(msg, "does not run template deployments") {
+			t.Errorf("%s %s: %d %s", tc.method, tc.path, r.Status, r.Raw)
+		}
+	}
+	a.mustDo(t, "PUT", rg+"/providers/Microsoft.Resources/deploymentScripts/s1?api-version=2023-08-01", `{"location":"westeurope","kind":"AzureCLI"}`, 201)
+}

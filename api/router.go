@@ -114,6 +114,7 @@ type Handler struct {
 
 type providerRoute struct {
 	prefix string // lower case
+	whole  bool   // prefix is a whole type: match it and the types nested under it only
 	h      ProviderHandler
 }
 
@@ -156,16 +157,27 @@ func New(cfg Config) (*Handler, error) {
 // "Microsoft.Insights/eventtypes") to ph. A later registration of the same
 // prefix replaces the earlier one; longer prefixes win over shorter ones.
 func (h *Handler) Handle(typePrefix string, ph ProviderHandler) {
+	h.handle(typePrefix, false, ph)
+}
+
+// HandleType routes requests for the resource type typ and the types nested under it
+// ("Microsoft.Resources/deployments" and ".../deployments/operations", not
+// ".../deploymentScripts") to ph.
+func (h *Handler) HandleType(typ string, ph ProviderHandler) {
+	h.handle(typ, true, ph)
+}
+
+func (h *Handler) handle(typePrefix string, whole bool, ph ProviderHandler) {
 	p := strings.ToLower(typePrefix)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for i := range h.providers {
 		if h.providers[i].prefix == p {
-			h.providers[i].h = ph
+			h.providers[i].h, h.providers[i].whole = ph, whole
 			return
 		}
 	}
-	h.providers = append(h.providers, providerRoute{p, ph})
+	h.providers = append(h.providers, providerRoute{p, whole, ph})
 	// Longest prefix first.
 	for i := len(h.providers) - 1; i > 0 && len(h.providers[i].prefix) > len(h.providers[i-1].prefix); i-- {
 		h.providers[i], h.providers[i-1] = h.providers[i-1], h.providers[i]
@@ -190,9 +202,13 @@ func (h *Handler) provider(typ string) ProviderHandler {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for _, p := range h.providers {
-		if len(typ) >= len(p.prefix) && strings.EqualFold(typ[:len(p.prefix)], p.prefix) {
-			return p.h
+		if len(typ) < len(p.prefix) || !strings.EqualFold(typ[:len(p.prefix)], p.prefix) {
+			continue
 		}
+		if p.whole && len(typ) > len(p.prefix) && typ[len(p.prefix)] != '/' {
+			continue // another type that merely starts with the same letters
+		}
+		return p.h
 	}
 	return nil
 }
