@@ -277,7 +277,11 @@ func TestBrowserMFATutorial(t *testing.T) {
 	// 7. The audit event is in the activity log and links to the assignment.
 	admin.run("activity", chromedp.Navigate(base+"activity"), chromedp.WaitVisible(chromedp.CSS("#operation")),
 		chromedp.SendKeys(chromedp.CSS("#operation"), "Microsoft.Authorization/policies/audit/action"),
-		press("#apply-filters"), chromedp.WaitVisible(chromedp.CSS(".event summary")),
+		// Wait for the filtered page itself (its operation field carries the filter in its
+		// value attribute): the unfiltered page lists events too.
+		press("#apply-filters"),
+		chromedp.WaitVisible(chromedp.CSS(`#operation[value="Microsoft.Authorization/policies/audit/action"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".event summary")),
 		press(".event summary"), chromedp.WaitVisible(chromedp.CSS(".assignment-link")))
 	events := admin.text("#events")
 	if !strings.Contains(events, "stweb02") || !strings.Contains(events, "Require MFA for resource writes") {
