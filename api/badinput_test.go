@@ -152,11 +152,4 @@ func TestDeploymentsNotServed(t *testing.T) {
 		}
 	}
 	a.mustDo(t, "PUT", rg+"/providers/Microsoft.Resources/deploymentScripts/s1?api-version=2023-08-01", `{"location":"westeurope","kind":"AzureCLI"}`, 201)
-
-	// Management locks likewise: a lock that did not stop a delete would be worse than none.
-	a.h.HandleType(LocksType, LocksNotServed())
-	r := a.do(t, "PUT", rg+"/providers/Microsoft.Authorization/locks/keep?api-version=2020-05-01", `{"properties":{"level":"CanNotDelete"}}`)
-	if r.Status != 404 || r.code() != "InvalidResourceType" || !strings.Contains(r.Raw, "does not enforce management locks") {
-		t.Errorf("lock PUT: %d %s", r.Status, r.Raw)
-	}
 }

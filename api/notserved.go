@@ -12,8 +12,6 @@ const (
 	// DeploymentsType is the type of template deployments; with Handler.HandleType it selects
 	// them and their operations, validate and whatIf actions at every scope.
 	DeploymentsType = "Microsoft.Resources/deployments"
-	// LocksType is the type of management locks (Microsoft.Authorization/locks), at every scope.
-	LocksType = "Microsoft.Authorization/locks"
 )
 
 // PolicyInsightsNotServed answers Microsoft.PolicyInsights requests: Palisade applies policies to
@@ -29,13 +27,6 @@ func PolicyInsightsNotServed() ProviderHandler {
 func DeploymentsNotServed() ProviderHandler {
 	return notServed("this server does not run template deployments. Create each resource with its own PUT " +
 		"(for example PUT /subscriptions/{subscriptionId}/resourceGroups/{group}/providers/{namespace}/{type}/{name}); every write is decided by policy as it arrives.")
-}
-
-// LocksNotServed answers management lock requests: Palisade does not enforce locks, and a lock
-// stored without stopping a delete would give a false sense of safety.
-func LocksNotServed() ProviderHandler {
-	return notServed("this server does not enforce management locks. To stop deletes and changes, assign a policy " +
-		"with the denyAction effect (actionNames: delete) or the deny effect at the scope.")
 }
 
 func notServed(reason string) ProviderHandler {

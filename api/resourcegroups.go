@@ -192,6 +192,9 @@ func (h *Handler) deleteResourceGroup(w http.ResponseWriter, req *Request) error
 			if err := h.guardCascade(ctx, tx, req); err != nil {
 				return err
 			}
+			if err := h.checkLocksIn(ctx, tx, req); err != nil {
+				return err
+			}
 		}
 		_, err := tx.Delete(ctx, req.ID.Key(), conditionOf(req.HTTP))
 		switch {

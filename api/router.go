@@ -110,6 +110,8 @@ type Handler struct {
 	// authorizer, when set, checks every request's action against role assignments.
 	authorizer *authz.Authorizer
 	hier       *hierarchyCache
+	// locks indexes the management locks every write is checked against.
+	locks *lockIndex
 }
 
 type providerRoute struct {
@@ -149,6 +151,7 @@ func New(cfg Config) (*Handler, error) {
 	h.Handle(internalNamespace, hiddenNamespace{})
 	h.hier = &hierarchyCache{}
 	cfg.Store.Subscribe(h.hier.invalidate)
+	h.initLocks()
 	return h, nil
 }
 
@@ -331,6 +334,9 @@ func (h *Handler) serve(w http.ResponseWriter, req *Request) error {
 		return err
 	}
 	if err := h.authorize(req); err != nil {
+		return err
+	}
+	if err := h.checkLocks(req); err != nil {
 		return err
 	}
 	switch r.Method {

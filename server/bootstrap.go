@@ -64,7 +64,6 @@ func (s *Server) bootstrap(ctx context.Context) error {
 	s.mountRBAC(tenant, ids)
 	s.arm.Handle(api.PolicyInsightsPrefix, api.PolicyInsightsNotServed())
 	s.arm.HandleType(api.DeploymentsType, api.DeploymentsNotServed())
-	s.arm.HandleType(api.LocksType, api.LocksNotServed())
 	s.arm.Handle("Microsoft.Insights/eventtypes", api.ActivityLogHandler(&activitylog.Lister{Store: s.st, TenantID: tenant, BaseURL: s.cfg.PublicURL}))
 	sub, created, err := api.EnsureTenant(ctx, s.st, api.TenantSetup{TenantID: tenant, SubscriptionID: s.cfg.SubscriptionID})
 	if err != nil {
