@@ -53,7 +53,7 @@ way Azure does, and serves ARM's REST API so that Azure clients work against it.
 	root.AddCommand(newPolicyCommand(), newServeCommand(), newBenchCommand())
 	addGlobalFlags(root)
 	for _, c := range []*cobra.Command{newLoginCommand(), newLogoutCommand(), newAccountCommand(), newGroupCommand(),
-		newResourceCommand(), newTagCommand(), newMonitorCommand(), newRoleCommand(), newIdentityCommand()} {
+		newResourceCommand(), newTagCommand(), newLockCommand(), newMonitorCommand(), newRoleCommand(), newIdentityCommand()} {
 		root.AddCommand(strictGroup(c))
 	}
 	return root
