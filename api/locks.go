@@ -162,14 +162,14 @@ func isLockType(typ string) bool {
 }
 
 // readingPost reports whether req is a POST that only reads: the version listings of policy
-// definitions and initiatives, which a ReadOnly lock, like the Reader role it resembles, allows.
-// Other POST actions (listKeys, start) are refused under it.
+// definitions and initiatives and the policy events queries, which a ReadOnly lock, like the
+// Reader role it resembles, allows. Other POST actions (listKeys, start) are refused under it.
 func readingPost(req *Request) bool {
 	if req.HTTP.Method != http.MethodPost {
 		return false
 	}
 	switch strings.ToLower(req.Type) {
-	case typeListDefinitionVersions, typeListSetDefinitionVersions:
+	case typeListDefinitionVersions, typeListSetDefinitionVersions, policyEventsQueryType:
 		return true
 	}
 	return false

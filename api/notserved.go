@@ -7,19 +7,22 @@ import "net/http"
 // stored as a generic resource that would pretend to work.
 const (
 	// PolicyInsightsPrefix selects the Microsoft.PolicyInsights types (policyStates,
-	// policyEvents, remediations, attestations …).
+	// policyEvents, remediations, attestations …); PolicyEventsType, registered with
+	// HandleType, takes the policy events out of it.
 	PolicyInsightsPrefix = "Microsoft.PolicyInsights/"
 	// DeploymentsType is the type of template deployments; with Handler.HandleType it selects
 	// them and their operations, validate and whatIf actions at every scope.
 	DeploymentsType = "Microsoft.Resources/deployments"
 )
 
-// PolicyInsightsNotServed answers Microsoft.PolicyInsights requests: Palisade applies policies to
-// requests as they arrive and runs no compliance scans, and every audit and denial is an
-// activity-log event.
+// PolicyInsightsNotServed answers the Microsoft.PolicyInsights requests other than the policy
+// events queries (NewPolicyEvents): Palisade applies policies to requests as they arrive and
+// runs no compliance scans, so it has no policy states, summaries, remediations or
+// attestations. Every audit and denial is a policy event and an activity-log event.
 func PolicyInsightsNotServed() ProviderHandler {
-	return notServed("this server applies policies to each request and runs no compliance scans. " +
-		"Policy audits and denials are activity-log events: GET /subscriptions/{subscriptionId}/providers/Microsoft.Insights/eventtypes/management/values?api-version=2015-04-01 with $filter=eventTimestamp ge '…' and category eq 'Policy'.")
+	return notServed("this server applies policies to each request and runs no compliance scans, so it keeps no policy states, remediations or attestations. " +
+		"Policy audits and denials are served as policy events: POST {scope}/providers/Microsoft.PolicyInsights/policyEvents/default/queryResults?api-version=2019-10-01 " +
+		"(az policy event list), and as activity-log events: GET /subscriptions/{subscriptionId}/providers/Microsoft.Insights/eventtypes/management/values?api-version=2015-04-01 with $filter=eventTimestamp ge '…' and category eq 'Policy'.")
 }
 
 // DeploymentsNotServed answers template deployment requests: Palisade does not evaluate ARM

@@ -63,6 +63,7 @@ func (s *Server) bootstrap(ctx context.Context) error {
 	s.arm.Handle(api.IdentityTypePrefix, api.NewIdentityAdmin(s.arm, s.ident))
 	s.mountRBAC(tenant, ids)
 	s.arm.Handle(api.PolicyInsightsPrefix, api.PolicyInsightsNotServed())
+	s.arm.HandleType(api.PolicyEventsType, api.NewPolicyEvents(s.arm))
 	s.arm.HandleType(api.DeploymentsType, api.DeploymentsNotServed())
 	s.arm.Handle("Microsoft.Insights/eventtypes", api.ActivityLogHandler(&activitylog.Lister{Store: s.st, TenantID: tenant, BaseURL: s.cfg.PublicURL}))
 	sub, created, err := api.EnsureTenant(ctx, s.st, api.TenantSetup{TenantID: tenant, SubscriptionID: s.cfg.SubscriptionID})
