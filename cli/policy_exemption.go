@@ -153,7 +153,7 @@ func newPolicyExemptionCommand() *cobra.Command {
 // policyClientCommands are the policy subcommands that talk to a server.
 func policyClientCommands() []*cobra.Command {
 	cmds := []*cobra.Command{newPolicyDefinitionCommand(policyDefinitionKind), newPolicyDefinitionCommand(policySetKind),
-		newPolicyAssignmentCommand(), newPolicyExemptionCommand()}
+		newPolicyAssignmentCommand(), newPolicyExemptionCommand(), newPolicyEventCommand()}
 	for _, c := range cmds {
 		strictGroup(c)
 	}
