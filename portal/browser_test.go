@@ -61,6 +61,12 @@ func (b *tab) text(sel string) string {
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil && strings.Contains(err.Error(), "Cannot find context with specified id") {
+		// The page was still being replaced by a navigation the last step started: read again
+		// from the new page.
+		time.Sleep(200 * time.Millisecond)
+		s, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	}
 	if err != nil {
 		b.t.Fatalf("%s: text of %s: %v", b.name, sel, err)
 	}
@@ -169,7 +175,9 @@ func TestBrowserMFATutorial(t *testing.T) {
 
 	// 2. Definitions: search "multi-factor".
 	admin.run("search", chromedp.Navigate(base+"definitions"), chromedp.SendKeys(chromedp.CSS("#q"), "multi-factor"),
-		chromedp.Submit(chromedp.CSS("#q")), chromedp.WaitVisible(chromedp.CSS(`#result-count`)))
+		// The results page itself: its search field carries the query in its value attribute.
+		chromedp.Submit(chromedp.CSS("#q")), chromedp.WaitVisible(chromedp.CSS(`#q[value="multi-factor"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#result-count`)))
 	admin.run("search results", chromedp.WaitVisible(chromedp.CSS(`a[href*="db4a9d17-db75-4f46-9fcb-9f9526604417"]`)))
 	list := admin.text("#definitions")
 	for _, want := range []string{"Users must authenticate with multi-factor authentication to create or update resources",
