@@ -37,9 +37,13 @@ func (h *Handler) authorize(req *Request) error {
 	}
 	action := authz.RequestAction(req.HTTP.Method, req.ID, req.Collection)
 	err := h.authorizer.Check(req.HTTP.Context(), authz.PrincipalOf(req.Principal), action, req.ID)
-	if err != nil && isPolicyEventsQuery(req) &&
-		h.authorizer.Check(req.HTTP.Context(), authz.PrincipalOf(req.Principal), policyEventsReadAction, req.ID) == nil {
-		err = nil // the query only reads: its …/queryResults/read permission suffices
+	if err != nil && readingPost(req) {
+		// A POST that only reads is allowed by the read form of its action too
+		// (…/queryResults/read beside …/queryResults/action), which the Reader role's */read grants.
+		read := strings.TrimSuffix(action, "/action") + "/read"
+		if h.authorizer.Check(req.HTTP.Context(), authz.PrincipalOf(req.Principal), read, req.ID) == nil {
+			err = nil
+		}
 	}
 	var af *authz.AuthorizationFailedError
 	if !errors.As(err, &af) {
@@ -52,6 +56,21 @@ func (h *Handler) authorize(req *Request) error {
 		}
 	}
 	return refusal
+}
+
+// readingPost reports whether req is a POST that only reads: the version listings of policy
+// definitions and initiatives and the policy events queries. The read form of their action
+// authorises them, a ReadOnly lock does not stop them (like the Reader role it resembles) and a
+// refusal is not recorded as a failed write. Other POST actions (listKeys, start) are writes.
+func readingPost(req *Request) bool {
+	if req.HTTP.Method != http.MethodPost {
+		return false
+	}
+	switch strings.ToLower(req.Type) {
+	case typeListDefinitionVersions, typeListSetDefinitionVersions, policyEventsQueryType:
+		return true
+	}
+	return false
 }
 
 func isWrite(method string) bool {

@@ -161,20 +161,6 @@ func isLockType(typ string) bool {
 		(len(typ) == len(LocksType) || typ[len(LocksType)] == '/')
 }
 
-// readingPost reports whether req is a POST that only reads: the version listings of policy
-// definitions and initiatives and the policy events queries, which a ReadOnly lock, like the
-// Reader role it resembles, allows. Other POST actions (listKeys, start) are refused under it.
-func readingPost(req *Request) bool {
-	if req.HTTP.Method != http.MethodPost {
-		return false
-	}
-	switch strings.ToLower(req.Type) {
-	case typeListDefinitionVersions, typeListSetDefinitionVersions, policyEventsQueryType:
-		return true
-	}
-	return false
-}
-
 // checkLocks refuses a write the management locks above or on its target forbid, as ARM does:
 // a CanNotDelete or ReadOnly lock refuses DELETE of the locked scope and of everything below it
 // (and a DELETE of a scope holding a locked scope below it: a resource group with a locked

@@ -21,9 +21,6 @@ const PolicyEventsType = "Microsoft.PolicyInsights/policyEvents"
 const (
 	// policyEventsQueryType is the routed type of POST …/policyEvents/default/queryResults.
 	policyEventsQueryType = "microsoft.policyinsights/policyevents/queryresults"
-	// policyEventsReadAction is the read permission of the query: a POST that only reads,
-	// which the Reader role's */read grants alongside the POST's own …/queryResults/action.
-	policyEventsReadAction = "Microsoft.PolicyInsights/policyEvents/queryResults/read"
 	// policyEventsSegment starts the policy events part of a request path, after the scope.
 	policyEventsSegment = "/providers/microsoft.policyinsights/policyevents"
 	// maxPolicyEventRecords bounds the records one query gathers before ordering and paging.
@@ -31,11 +28,6 @@ const (
 	// policyEventsStorePage is the number of activity-log events read per store query.
 	policyEventsStorePage = 1000
 )
-
-// isPolicyEventsQuery reports whether req is a policy events query, a POST that only reads.
-func isPolicyEventsQuery(req *Request) bool {
-	return req.HTTP.Method == http.MethodPost && strings.EqualFold(req.Type, policyEventsQueryType)
-}
 
 // NewPolicyEvents returns the handler of the policy events queries, served from the Policy
 // events of the activity log (see package policyevents): POST
