@@ -54,13 +54,10 @@ type heldVersions struct {
 
 // latest is the newest held version; "" when none is held.
 func (h heldVersions) latest() string {
-	best := ""
-	for _, v := range h.all {
-		if best == "" || policy.CompareVersions(v, best) > 0 {
-			best = v
-		}
+	if i := policy.NewestMatching(h.all, ""); i >= 0 {
+		return h.all[i]
 	}
-	return best
+	return ""
 }
 
 // effective is the version a reference pinning pattern uses: the newest held version the
@@ -72,13 +69,10 @@ func (h heldVersions) effective(pattern string) string {
 		}
 		return h.latest()
 	}
-	best := ""
-	for _, v := range h.all {
-		if policy.VersionMatches(v, pattern) && (best == "" || policy.CompareVersions(v, best) > 0) {
-			best = v
-		}
+	if i := policy.NewestMatching(h.all, pattern); i >= 0 {
+		return h.all[i]
 	}
-	return best
+	return ""
 }
 
 // versionLookup finds the held versions of definitions and initiatives within one store

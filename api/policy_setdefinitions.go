@@ -222,21 +222,24 @@ func memberVersion(ctx context.Context, tx store.Tx, id, pattern string, d *poli
 	if err != nil {
 		return nil, fmt.Errorf("list versions of %s: %w", id, err)
 	}
-	var best *policy.Definition
-	for _, doc := range docs {
-		v, err := expr.DecodeJSON(doc.Body)
-		if err != nil {
-			return nil, fmt.Errorf("stored definition version %s: %w", doc.ID, err)
-		}
-		vd, err := policy.DefinitionFromValue(v, policy.Options{})
-		if err != nil {
-			return nil, fmt.Errorf("stored definition version %s: %w", doc.ID, err)
-		}
-		if policy.VersionMatches(vd.Version, pattern) && (best == nil || policy.CompareVersions(vd.Version, best.Version) > 0) {
-			best = vd
-		}
+	vs := make([]string, len(docs))
+	for i, doc := range docs {
+		vs[i] = versionOf(doc.Body)
 	}
-	return best, nil
+	i := policy.NewestMatching(vs, pattern)
+	if i < 0 {
+		return nil, nil
+	}
+	// Only the version used is compiled.
+	v, err := expr.DecodeJSON(docs[i].Body)
+	if err != nil {
+		return nil, fmt.Errorf("stored definition version %s: %w", docs[i].ID, err)
+	}
+	vd, err := policy.DefinitionFromValue(v, policy.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("stored definition version %s: %w", docs[i].ID, err)
+	}
+	return vd, nil
 }
 
 // memberParameterError is ARM's 400 for a value an initiative passes to member i that the

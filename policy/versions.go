@@ -23,6 +23,19 @@ func VersionMatches(v, pattern string) bool {
 	return true
 }
 
+// NewestMatching returns the index of the newest of versions that pattern selects (an empty
+// pattern selects every one), or -1 when none does: the version an assignment or initiative
+// member pinning pattern uses among those held.
+func NewestMatching(versions []string, pattern string) int {
+	best := -1
+	for i, v := range versions {
+		if (pattern == "" || VersionMatches(v, pattern)) && (best < 0 || CompareVersions(v, versions[best]) > 0) {
+			best = i
+		}
+	}
+	return best
+}
+
 // CompareVersions orders two dotted versions numerically, part by part: negative when a is
 // older, positive when newer, zero when equal. A part that is not a number counts as 0, and a
 // pre-release suffix ("-preview") is ignored.

@@ -49,3 +49,18 @@ func sign(n int) int {
 	}
 	return 0
 }
+
+func TestNewestMatching(t *testing.T) {
+	vs := []string{"1.0.0", "1.10.0", "2.0.0", "1.9.1"}
+	for _, tc := range []struct {
+		pattern string
+		want    int
+	}{{"", 2}, {"1.*.*", 1}, {"1.9.*", 3}, {"3.*.*", -1}} {
+		if got := NewestMatching(vs, tc.pattern); got != tc.want {
+			t.Errorf("NewestMatching(%q) = %d, want %d", tc.pattern, got, tc.want)
+		}
+	}
+	if got := NewestMatching(nil, ""); got != -1 {
+		t.Errorf("NewestMatching(nil) = %d", got)
+	}
+}

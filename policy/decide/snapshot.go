@@ -274,16 +274,16 @@ func pickVersion(defs map[string]*policy.Definition, versions map[string][]*poli
 	if pattern == "" || (cur != nil && policy.VersionMatches(cur.Version, pattern)) {
 		return cur
 	}
-	var best *policy.Definition
-	for _, d := range versions[key] {
-		if policy.VersionMatches(d.Version, pattern) && (best == nil || policy.CompareVersions(d.Version, best.Version) > 0) {
-			best = d
-		}
+	held := versions[key]
+	vs := make([]string, len(held))
+	for i, d := range held {
+		vs[i] = d.Version
 	}
-	if best == nil {
+	i := policy.NewestMatching(vs, pattern)
+	if i < 0 {
 		return cur
 	}
-	return best
+	return held[i]
 }
 
 // chain lists the scope keys that govern id: the id itself and its parents up to the
