@@ -199,8 +199,7 @@ func (h *Handler) serveCheckNameAvailability(w http.ResponseWriter, req *Request
 			out = result{NameAvailable: true}
 		}
 	}
-	b, _ := json.Marshal(out)
-	WriteJSON(w, http.StatusOK, b)
+	WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 

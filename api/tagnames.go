@@ -372,11 +372,7 @@ func (h *Handler) putTagName(w http.ResponseWriter, req *Request, p tagNamesPath
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return fmt.Errorf("encode tag %s: %w", p.name, err)
-	}
-	WriteJSON(w, status, b)
+	WriteJSON(w, status, out)
 	return nil
 }
 
@@ -419,11 +415,7 @@ func (h *Handler) putTagValue(w http.ResponseWriter, req *Request, p tagNamesPat
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return fmt.Errorf("encode tag value %s: %w", p.value, err)
-	}
-	WriteJSON(w, status, b)
+	WriteJSON(w, status, out)
 	return nil
 }
 
