@@ -624,7 +624,10 @@ type hierarchySettings struct {
 	Type       string `json:"type"`
 	Name       string `json:"name"`
 	Properties struct {
-		TenantID                             string  `json:"tenantId"`
+		TenantID string `json:"tenantId"`
+		// RequireAuthorizationForGroupCreation is kept and answered, but creating a group always
+		// needs Microsoft.Management/managementGroups/write at it (the behaviour of true): every
+		// request passes the role check (api/authorize.go).
 		RequireAuthorizationForGroupCreation bool    `json:"requireAuthorizationForGroupCreation"`
 		DefaultManagementGroup               *string `json:"defaultManagementGroup,omitempty"`
 	} `json:"properties"`
