@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources/v3"
 	"io"
 	"net/http"
 	"net/url"
@@ -113,6 +114,17 @@ func startServer(t testing.TB, mod ...func(*Config)) *running {
 // clientOptions is the Azure SDK configuration for this server (see
 // arm-clients notes: both Endpoint and Audience are required; plain HTTP
 // needs InsecureAllowCredentialWithHTTP).
+// resourceClients returns the armresources clients for the server's subscription, signed in as
+// the administrator service principal.
+func (r *running) resourceClients(t testing.TB) *armresources.ClientFactory {
+	t.Helper()
+	f, err := armresources.NewClientFactory(r.SubscriptionID(), r.credential(t), r.clientOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
 func (r *running) clientOptions() *arm.ClientOptions {
 	o := &arm.ClientOptions{
 		ClientOptions: policy.ClientOptions{

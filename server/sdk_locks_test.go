@@ -25,15 +25,9 @@ func TestSDKLocks(t *testing.T) {
 	ctx := context.Background()
 	admin := r.adminToken(t)
 	sub := r.SubscriptionID()
-	cred, opts := r.credential(t), r.clientOptions()
-	groups, err := armresources.NewResourceGroupsClient(sub, cred, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := armresources.NewClient(sub, cred, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	clients := r.resourceClients(t)
+	groups := clients.NewResourceGroupsClient()
+	res := clients.NewClient()
 	if _, err := groups.CreateOrUpdate(ctx, "rg-locked", armresources.ResourceGroup{Location: to.Ptr("westeurope")}, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -17,18 +17,10 @@ func TestSDKTagsUnderPolicy(t *testing.T) {
 	ctx := context.Background()
 	cred, opts := r.credential(t), r.clientOptions()
 	sub := r.SubscriptionID()
-	groups, err := armresources.NewResourceGroupsClient(sub, cred, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := armresources.NewClient(sub, cred, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tags, err := armresources.NewTagsClient(sub, cred, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	clients := r.resourceClients(t)
+	groups := clients.NewResourceGroupsClient()
+	res := clients.NewClient()
+	tags := clients.NewTagsClient()
 	policies, err := armpolicy.NewClientFactory(sub, cred, opts)
 	if err != nil {
 		t.Fatal(err)
